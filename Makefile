@@ -1,0 +1,64 @@
+# mlpipe: `make demo` runs the churn pipeline end to end, `make test` runs
+# every test. Both install what they need into bin/ on a machine with only Go.
+
+SHELL := bash
+BIN := $(CURDIR)/bin
+
+TEMPORAL_CLI_VERSION  := v1.5.1
+VERSITYGW_VERSION     := v1.8.0
+STATICCHECK_VERSION   := v0.8.2
+WORKFLOWCHECK_VERSION := v0.6.0
+
+GO_SOURCES := $(shell find . -name '*.go' -not -path './.mlpipe/*') go.mod go.sum
+
+.PHONY: build tools demo dev test lint unit bench clean
+
+build: $(BIN)/mlpipe
+
+$(BIN)/mlpipe: $(GO_SOURCES)
+	go build -o $@ ./cmd/mlpipe
+
+# Later Temporal CLI versions do not `go install`; keep v1.5.1.
+$(BIN)/temporal:
+	GOBIN=$(BIN) go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION)
+
+$(BIN)/versitygw:
+	GOBIN=$(BIN) go install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(BIN)/workflowcheck:
+	GOBIN=$(BIN) go install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+tools: $(BIN)/temporal $(BIN)/versitygw $(BIN)/staticcheck $(BIN)/workflowcheck
+
+# The main job, end to end, on a local stack that it starts and stops.
+demo: build $(BIN)/temporal
+	dev/demo.sh
+
+# The same stack, left running (Ctrl-C stops it).
+dev: build $(BIN)/temporal
+	$(BIN)/mlpipe dev
+
+lint: $(BIN)/staticcheck $(BIN)/workflowcheck
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	go vet ./...
+	$(BIN)/staticcheck ./...
+	$(BIN)/workflowcheck ./...
+
+# Every test: unit tests, workflow tests with mocked activities, and the
+# integration tests against a real Temporal dev server and a real S3 server
+# (versitygw), which the tests start and stop themselves.
+test: tools build lint
+	go test -count=1 -timeout 20m ./...
+
+unit:
+	go test -short -count=1 ./...
+
+bench: build
+	dev/bench.sh
+
+clean:
+	rm -rf bin .mlpipe

@@ -1,0 +1,21 @@
+package activities
+
+import (
+	"net/http"
+
+	"github.com/mlpipe/mlpipe/internal/artifact"
+	"github.com/mlpipe/mlpipe/internal/registry"
+)
+
+// Activities holds what the activities need: where artifacts go and the
+// model registry. Methods on it are registered by name (IngestData,
+// ValidateData, ...); those names are a public API.
+type Activities struct {
+	Store    artifact.Store
+	Registry *registry.Registry
+	// HTTP calls the serving gateway after a promotion.
+	HTTP *http.Client
+	// CheckpointEvery is how many epochs pass between training
+	// checkpoints (default 5).
+	CheckpointEvery int
+}

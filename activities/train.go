@@ -1,0 +1,105 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/mlpipe/mlpipe/internal/artifact"
+	"github.com/mlpipe/mlpipe/internal/bundle"
+	"github.com/mlpipe/mlpipe/internal/features"
+	"github.com/mlpipe/mlpipe/internal/model"
+)
+
+// CodeVersion is stamped into every model bundle.
+var CodeVersion = "dev"
+
+// TrainModel trains on a feature set's training split with Gorgonia. It
+// heartbeats every epoch and writes a checkpoint every CheckpointEvery
+// epochs; a retried attempt resumes from the last checkpoint its heartbeat
+// names instead of starting again.
+func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainModelResult, error) {
+	info := activity.GetInfo(ctx)
+	logger := activity.GetLogger(ctx)
+	cfg := in.Config.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return TrainModelResult{}, invalid("hyperparameters: %v", err)
+	}
+	train, err := readMatrix(ctx, in.Features.Train)
+	if err != nil {
+		return TrainModelResult{}, err
+	}
+	var tr features.Transform
+	if err := readJSON(ctx, in.Features.Transform, &tr); err != nil {
+		return TrainModelResult{}, err
+	}
+
+	var resume *model.Checkpoint
+	var progress TrainingProgress
+	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &progress) == nil && progress.Checkpoint.URI != "" {
+		var ck model.Checkpoint
+		if err := readJSON(ctx, progress.Checkpoint, &ck); err != nil {
+			logger.Warn("checkpoint unreadable; training from the start", "checkpoint", progress.Checkpoint.URI, "error", err)
+		} else {
+			resume = &ck
+			logger.Info("resuming training", "epoch", ck.Epoch)
+		}
+	}
+	every := a.CheckpointEvery
+	if every <= 0 {
+		every = 5
+	}
+	ckPrefix := fmt.Sprintf("checkpoints/%s/%s/%s/", in.Model, in.WorkflowID, info.ActivityID)
+	start := time.Now()
+	var last model.EpochStats
+	m, err := model.Train(ctx, train.X, train.Y, train.Cols(), cfg, resume, func(st model.EpochStats, ck *model.Checkpoint) error {
+		last = st
+		progress.Epoch, progress.Epochs, progress.Loss = st.Epoch, cfg.Epochs, st.Loss
+		if st.Epoch%every == 0 && st.Epoch < cfg.Epochs {
+			ref, err := a.putJSON(ctx, fmt.Sprintf("%sepoch-%04d.json", ckPrefix, st.Epoch), ck)
+			if err != nil {
+				return err
+			}
+			progress.Checkpoint = ref
+		}
+		activity.RecordHeartbeat(ctx, progress)
+		return nil
+	})
+	if errors.Is(err, model.ErrDiverged) {
+		return TrainModelResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrDiverged, nil)
+	}
+	if err != nil {
+		return TrainModelResult{}, fmt.Errorf("train %s: %w", in.Model, err)
+	}
+	b := bundle.Bundle{
+		Format: bundle.Format, Name: in.Model, Labels: in.Features.Labels, Threshold: 0.5,
+		Transform: &tr, Model: m,
+		Metadata: bundle.Metadata{
+			Params: cfg, Metrics: map[string]float64{"train_loss": last.Loss},
+			DataDigest: in.Features.DataDigest, FeatureSet: in.Features.Version,
+			WorkflowID: in.WorkflowID, CodeVersion: CodeVersion, CreatedAt: time.Now().UTC(),
+		},
+	}
+	ref, err := a.putJSON(ctx, fmt.Sprintf("models/%s/%s/%s/bundle.json", in.Model, in.WorkflowID, info.ActivityID), b)
+	if err != nil {
+		return TrainModelResult{}, err
+	}
+	out := TrainedModel{Bundle: ref, Features: in.Features, Config: cfg, Epochs: m.Epoch, Loss: last.Loss, Seconds: time.Since(start).Seconds()}
+	if resume != nil {
+		out.ResumedFrom = resume.Epoch
+	}
+	return TrainModelResult{Model: out, Attempt: info.Attempt}, nil
+}
+
+// loadBundle reads a stored model bundle.
+func loadBundle(ctx context.Context, ref artifact.Ref) (*bundle.Bundle, error) {
+	b, err := artifact.ReadAll(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("read model %s: %w", ref.URI, err)
+	}
+	return bundle.Decode(b)
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/mlpipe/mlpipe/activities"
+	"github.com/mlpipe/mlpipe/internal/artifact"
+	"github.com/mlpipe/mlpipe/internal/bundle"
+	"github.com/mlpipe/mlpipe/internal/config"
+	"github.com/mlpipe/mlpipe/internal/registry"
+	"github.com/mlpipe/mlpipe/internal/serving"
+	"github.com/mlpipe/mlpipe/workers"
+)
+
+// newActivities opens the artifact store and registry the settings name.
+func newActivities(ctx context.Context, s config.Settings) (*activities.Activities, error) {
+	store, err := artifact.Open(ctx, s.Artifacts)
+	if err != nil {
+		return nil, fmt.Errorf("artifact store %s: %w", s.Artifacts, err)
+	}
+	return &activities.Activities{Store: store, Registry: registry.New(store), HTTP: &http.Client{Timeout: 10 * time.Second}}, nil
+}
+
+// startWorkers runs the CPU and/or GPU workers until ctx ends.
+func startWorkers(ctx context.Context, c client.Client, acts *activities.Activities, queues []string, slots int, logger *slog.Logger) (func(), error) {
+	if err := workers.EnsureSearchAttributes(ctx, c, ""); err != nil {
+		logger.Warn("search attributes", "error", err)
+	}
+	var started []worker.Worker
+	stop := func() {
+		for _, w := range started {
+			w.Stop()
+		}
+	}
+	for _, q := range queues {
+		var w worker.Worker
+		switch q {
+		case "cpu":
+			w = workers.NewCPU(c, acts)
+		case "gpu":
+			w = workers.NewGPU(c, acts, slots)
+		default:
+			stop()
+			return nil, usageErr("--queue %q: use cpu or gpu", q)
+		}
+		if err := w.Start(); err != nil {
+			stop()
+			return nil, fmt.Errorf("start %s worker: %w", q, err)
+		}
+		started = append(started, w)
+		logger.Info("worker started", "queue", "mlpipe-"+q)
+	}
+	return stop, nil
+}
+
+// loadBundle is the gateway's loader: a registry version's model bundle.
+func loadBundle(ctx context.Context, v registry.Version) (serving.Predictor, error) {
+	b, err := artifact.ReadAll(ctx, v.Model)
+	if err != nil {
+		return nil, fmt.Errorf("model %s version %d: %w", v.Name, v.Version, err)
+	}
+	return bundle.Decode(b)
+}
+
+// runGateway serves the gateway on addr until ctx ends.
+func runGateway(ctx context.Context, s config.Settings, addr string, logger *slog.Logger, ready chan<- string) error {
+	store, err := artifact.Open(ctx, s.Artifacts)
+	if err != nil {
+		return fmt.Errorf("artifact store %s: %w", s.Artifacts, err)
+	}
+	gw := serving.New(registry.New(store), loadBundle, serving.Options{RefreshInterval: s.Refresh, Logger: logger})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("gateway: listen on %s (set --addr or MLPIPE_GATEWAY_ADDR): %w", addr, err)
+	}
+	srv := &http.Server{Handler: gw.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := gw.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("gateway registry loop stopped", "error", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	logger.Info("gateway listening", "addr", ln.Addr().String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package features
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+
+	"github.com/mlpipe/mlpipe/internal/frame"
+)
+
+// Fit learns every parameter from train, which must hold the training rows
+// only: imputation values, scaling statistics, time references and one-hot
+// categories. Statistics are computed after imputation, as a scikit-learn
+// Pipeline of SimpleImputer then StandardScaler would.
+func Fit(train *frame.Frame, s Spec) (*Transform, error) {
+	cols, labels, err := s.resolve(train)
+	if err != nil {
+		return nil, err
+	}
+	if train.NumRows() == 0 {
+		return nil, fmt.Errorf("features: fit: the training split has no rows")
+	}
+	tc, _ := train.Col(s.Target)
+	t := &Transform{
+		Version:    TransformVersion,
+		Target:     s.Target,
+		TargetKind: tc.Kind,
+		Positive:   labels[1],
+		Labels:     labels,
+	}
+	for _, r := range cols {
+		c, _ := train.Col(r.Column)
+		fc := FittedColumn{Column: r.Column, Kind: r.kind, Impute: r.Impute, Scale: r.Scale, Encode: r.Encode}
+		if fc.numeric() {
+			err = fitNumeric(&fc, c, r.Fill)
+		} else {
+			err = fitCategorical(&fc, c, r.Fill)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("features: fit column %q: %w", r.Column, err)
+		}
+		t.Columns = append(t.Columns, fc)
+		t.Outputs = append(t.Outputs, fc.Outputs...)
+	}
+	return t, nil
+}
+
+func fitNumeric(fc *FittedColumn, c *frame.Column, fill string) error {
+	vals := make([]float64, 0, c.Len())
+	nulls := 0
+	if fc.Kind == frame.Time {
+		fc.Outputs = []string{fc.Column + "_age_days"}
+		found := false
+		for i, ts := range c.Times {
+			if !c.Null[i] && (!found || ts.After(fc.Reference)) {
+				fc.Reference, found = ts, true
+			}
+		}
+		if !found {
+			return fmt.Errorf("no non-null timestamps in the training split")
+		}
+		fc.Reference = fc.Reference.UTC()
+		for i, ts := range c.Times {
+			if c.Null[i] {
+				nulls++
+			} else {
+				vals = append(vals, fc.ageDays(ts))
+			}
+		}
+	} else {
+		fc.Outputs = []string{fc.Column}
+		for i, v := range c.Floats {
+			if c.Null[i] || math.IsNaN(v) {
+				nulls++
+			} else {
+				vals = append(vals, v)
+			}
+		}
+	}
+	if len(vals) == 0 {
+		return fmt.Errorf("no non-null values in the training split")
+	}
+
+	switch fc.Impute {
+	case ImputeMean:
+		fc.FillValue = meanOf(vals)
+	case ImputeMedian:
+		fc.FillValue = medianOf(vals)
+	case ImputeMostFrequent:
+		fc.FillValue = modeOfFloats(vals)
+	case ImputeConstant:
+		v, err := strconv.ParseFloat(fill, 64)
+		if err != nil {
+			return fmt.Errorf("impute constant: fill %q is not a number", fill)
+		}
+		fc.FillValue = v
+	}
+	// Scale statistics see the imputed column, as the model will.
+	if fc.Impute != None {
+		for ; nulls > 0; nulls-- {
+			vals = append(vals, fc.FillValue)
+		}
+	}
+
+	fc.Offset, fc.Divisor = 0, 1
+	switch fc.Scale {
+	case ScaleStandard:
+		m := meanOf(vals)
+		ss := 0.0
+		for _, v := range vals {
+			ss += (v - m) * (v - m)
+		}
+		fc.Offset = m
+		if sd := math.Sqrt(ss / float64(len(vals))); sd > 0 {
+			fc.Divisor = sd
+		}
+	case ScaleMinMax:
+		lo, hi := vals[0], vals[0]
+		for _, v := range vals {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		fc.Offset = lo
+		if hi > lo {
+			fc.Divisor = hi - lo
+		}
+	}
+	return nil
+}
+
+func fitCategorical(fc *FittedColumn, c *frame.Column, fill string) error {
+	counts := map[string]int{}
+	nulls := 0
+	for i, s := range c.Strings {
+		if c.Null[i] {
+			nulls++
+		} else {
+			counts[s]++
+		}
+	}
+	switch fc.Impute {
+	case ImputeMostFrequent:
+		if len(counts) == 0 {
+			return fmt.Errorf("impute most_frequent: no non-null values in the training split")
+		}
+		best := ""
+		for s, n := range counts {
+			// Ties go to the smallest value, as in scikit-learn.
+			if n > counts[best] || (n == counts[best] && s < best) {
+				best = s
+			}
+		}
+		fc.FillCategory = best
+	case ImputeConstant:
+		fc.FillCategory = fill
+	}
+	// Categories are learned after imputation, so a constant fill such as
+	// "missing" becomes its own category when training had nulls.
+	if fc.Impute != None && nulls > 0 {
+		counts[fc.FillCategory] += nulls
+	}
+	if len(counts) > maxCategories {
+		return fmt.Errorf("%d distinct values in the training split (limit %d): this looks like an identifier; drop it from columns", len(counts), maxCategories)
+	}
+	fc.Categories = make([]string, 0, len(counts))
+	for s := range counts {
+		fc.Categories = append(fc.Categories, s)
+	}
+	sort.Strings(fc.Categories)
+	fc.Outputs = make([]string, len(fc.Categories))
+	for i, s := range fc.Categories {
+		fc.Outputs[i] = fc.Column + "=" + s
+	}
+	return nil
+}
+
+func meanOf(vals []float64) float64 {
+	sum := 0.0
+	for _, v := range vals {
+		sum += v
+	}
+	return sum / float64(len(vals))
+}
+
+func medianOf(vals []float64) float64 {
+	s := append([]float64(nil), vals...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func modeOfFloats(vals []float64) float64 {
+	counts := map[float64]int{}
+	for _, v := range vals {
+		counts[v]++
+	}
+	best, bestN := math.Inf(1), 0
+	for v, n := range counts {
+		if n > bestN || (n == bestN && v < best) {
+			best, bestN = v, n
+		}
+	}
+	return best
+}

@@ -1,0 +1,273 @@
+package features
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mlpipe/mlpipe/internal/frame"
+)
+
+// Spec says which columns become features and how.
+type Spec struct {
+	// Target is the label column.
+	Target string `yaml:"target" json:"target"`
+	// Positive is the label value that is class 1. It may be left empty when
+	// the target is numeric 0/1.
+	Positive string       `yaml:"positive,omitempty" json:"positive,omitempty"`
+	Columns  []ColumnSpec `yaml:"columns" json:"columns"`
+	Split    SplitSpec    `yaml:"split,omitempty" json:"split,omitempty"`
+}
+
+// ColumnSpec configures one input column. Empty fields take defaults by the
+// column's kind:
+//
+//	float:  impute mean,  scale standard, encode none
+//	time:   impute mean,  scale standard, encode age_days
+//	string: impute none,  scale none,     encode onehot
+//
+// A null string with impute none encodes as all zeros, exactly like a
+// category never seen in training.
+type ColumnSpec struct {
+	Column string `yaml:"column" json:"column"`
+	// Impute is mean, median, most_frequent, constant or none.
+	Impute string `yaml:"impute,omitempty" json:"impute,omitempty"`
+	// Fill is the value used by impute: constant.
+	Fill string `yaml:"fill,omitempty" json:"fill,omitempty"`
+	// Scale is standard, minmax or none.
+	Scale string `yaml:"scale,omitempty" json:"scale,omitempty"`
+	// Encode is onehot (strings), age_days (times: days before the newest
+	// training timestamp) or none (floats).
+	Encode string `yaml:"encode,omitempty" json:"encode,omitempty"`
+}
+
+// SplitSpec configures the train/test split.
+type SplitSpec struct {
+	// TestSize is the held-out fraction; 0 means 0.2.
+	TestSize float64 `yaml:"test_size,omitempty" json:"test_size,omitempty"`
+	Seed     int64   `yaml:"seed,omitempty" json:"seed,omitempty"`
+	// Stratify keeps class proportions equal in both parts; nil means true.
+	Stratify *bool `yaml:"stratify,omitempty" json:"stratify,omitempty"`
+}
+
+// The accepted option values.
+const (
+	ImputeMean         = "mean"
+	ImputeMedian       = "median"
+	ImputeMostFrequent = "most_frequent"
+	ImputeConstant     = "constant"
+	None               = "none"
+	ScaleStandard      = "standard"
+	ScaleMinMax        = "minmax"
+	EncodeOneHot       = "onehot"
+	EncodeAgeDays      = "age_days"
+)
+
+// DefaultTestSize is used when SplitSpec.TestSize is 0.
+const DefaultTestSize = 0.2
+
+// maxCategories stops a one-hot column from exploding the feature count; a
+// column with more distinct values is almost always an identifier.
+const maxCategories = 1000
+
+func (s SplitSpec) testSize() float64 {
+	if s.TestSize == 0 {
+		return DefaultTestSize
+	}
+	return s.TestSize
+}
+
+func (s SplitSpec) stratify() bool { return s.Stratify == nil || *s.Stratify }
+
+// Validate checks the spec against a frame and reports every problem at once,
+// naming the column and the field to fix.
+func (s Spec) Validate(f *frame.Frame) error {
+	_, _, err := s.resolve(f)
+	return err
+}
+
+// resolved is a ColumnSpec with defaults filled in and the column's kind.
+type resolved struct {
+	ColumnSpec
+	kind frame.Kind
+}
+
+// resolve validates the spec and returns the column specs with defaults
+// applied and the target labels as [negative, positive].
+func (s Spec) resolve(f *frame.Frame) ([]resolved, [2]string, error) {
+	var problems []string
+	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	cols := strings.Join(f.Names(), ", ")
+
+	var labels [2]string
+	if s.Target == "" {
+		add("target is required: name the label column")
+	} else if tc, ok := f.Col(s.Target); !ok {
+		add("target %q is not a column (columns: %s)", s.Target, cols)
+	} else if l, err := targetLabels(tc, s.Positive); err != nil {
+		add("%v", err)
+	} else {
+		labels = l
+	}
+
+	if len(s.Columns) == 0 {
+		add("columns is empty: list the feature columns")
+	}
+	seen := map[string]bool{}
+	out := make([]resolved, 0, len(s.Columns))
+	for i, cs := range s.Columns {
+		where := fmt.Sprintf("columns[%d] (%s)", i+1, cs.Column)
+		if cs.Column == "" {
+			add("columns[%d]: column is required", i+1)
+			continue
+		}
+		if seen[cs.Column] {
+			add("%s: listed twice", where)
+			continue
+		}
+		seen[cs.Column] = true
+		if cs.Column == s.Target {
+			add("%s: is the target; a model must not see its own label", where)
+			continue
+		}
+		c, ok := f.Col(cs.Column)
+		if !ok {
+			add("%s: no such column (columns: %s)", where, cols)
+			continue
+		}
+		r, errs := resolveColumn(cs, c.Kind)
+		for _, e := range errs {
+			add("%s: %s", where, e)
+		}
+		out = append(out, r)
+	}
+
+	if ts := s.Split.TestSize; ts < 0 || ts >= 1 {
+		add("split.test_size must be in (0, 1), got %g", ts)
+	}
+	if len(problems) > 0 {
+		return nil, labels, fmt.Errorf("features: %s", strings.Join(problems, "; "))
+	}
+	return out, labels, nil
+}
+
+func resolveColumn(cs ColumnSpec, kind frame.Kind) (resolved, []string) {
+	r := resolved{ColumnSpec: cs, kind: kind}
+	var errs []string
+	switch kind {
+	case frame.Float, frame.Time:
+		if r.Impute == "" {
+			r.Impute = ImputeMean
+		}
+		if r.Scale == "" {
+			r.Scale = ScaleStandard
+		}
+		wantEncode := None
+		if kind == frame.Time {
+			wantEncode = EncodeAgeDays
+		}
+		if r.Encode == "" {
+			r.Encode = wantEncode
+		}
+		if r.Encode != wantEncode {
+			errs = append(errs, fmt.Sprintf("encode %q does not apply to a %s column; use %s (or read the column as string to one-hot it)", r.Encode, kind, wantEncode))
+		}
+		switch r.Impute {
+		case ImputeMean, ImputeMedian, ImputeMostFrequent, None:
+		case ImputeConstant:
+			if _, err := strconv.ParseFloat(r.Fill, 64); err != nil {
+				errs = append(errs, fmt.Sprintf("impute constant needs a numeric fill, got %q", r.Fill))
+			}
+		default:
+			errs = append(errs, fmt.Sprintf("unknown impute %q: use mean, median, most_frequent, constant or none", r.Impute))
+		}
+		switch r.Scale {
+		case ScaleStandard, ScaleMinMax, None:
+		default:
+			errs = append(errs, fmt.Sprintf("unknown scale %q: use standard, minmax or none", r.Scale))
+		}
+	case frame.String:
+		if r.Impute == "" {
+			r.Impute = None
+		}
+		if r.Scale == "" {
+			r.Scale = None
+		}
+		if r.Encode == "" {
+			r.Encode = EncodeOneHot
+		}
+		if r.Encode != EncodeOneHot {
+			errs = append(errs, fmt.Sprintf("encode %q does not apply to a string column; use onehot", r.Encode))
+		}
+		switch r.Impute {
+		case ImputeMostFrequent, None:
+		case ImputeConstant:
+			if r.Fill == "" {
+				errs = append(errs, "impute constant needs a fill value")
+			}
+		case ImputeMean, ImputeMedian:
+			errs = append(errs, fmt.Sprintf("impute %s needs a numeric column, this one is string; use most_frequent or constant", r.Impute))
+		default:
+			errs = append(errs, fmt.Sprintf("unknown impute %q: use most_frequent, constant or none", r.Impute))
+		}
+		if r.Scale != None {
+			errs = append(errs, fmt.Sprintf("scale %s needs a numeric column, this one is string; remove scale", r.Scale))
+		}
+	}
+	return r, errs
+}
+
+// targetLabels finds the two label values and orders them [negative,
+// positive]. The target must be binary and free of nulls.
+func targetLabels(c *frame.Column, positive string) ([2]string, error) {
+	var labels [2]string
+	nulls, firstNull := 0, 0
+	distinct := map[string]bool{}
+	for i := range c.Null {
+		if c.Null[i] {
+			if nulls == 0 {
+				firstNull = i + 1
+			}
+			nulls++
+			continue
+		}
+		distinct[c.Format(i)] = true
+	}
+	if nulls > 0 {
+		return labels, fmt.Errorf("target %q is null in %d rows (first: row %d): drop or fill them before training", c.Name, nulls, firstNull)
+	}
+	values := make([]string, 0, len(distinct))
+	for v := range distinct {
+		values = append(values, v)
+	}
+	sort.Strings(values)
+	if len(values) > 10 {
+		values = append(values[:10], "...")
+	}
+	if len(distinct) != 2 {
+		return labels, fmt.Errorf("target %q must have exactly 2 classes for binary classification, found %d (%s)", c.Name, len(distinct), strings.Join(values, ", "))
+	}
+	if c.Kind == frame.Float {
+		if positive == "" {
+			positive = "1"
+		}
+		// "1.0" in a spec names the value the file writes as 1.
+		if v, err := strconv.ParseFloat(positive, 64); err == nil {
+			positive = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+	}
+	if positive == "" {
+		return labels, fmt.Errorf("positive is required: name the %q value that is class 1 (one of %s)", c.Name, strings.Join(values, ", "))
+	}
+	if !distinct[positive] {
+		return labels, fmt.Errorf("positive %q is not a value of target %q (values: %s)", positive, c.Name, strings.Join(values, ", "))
+	}
+	labels[1] = positive
+	for _, v := range values {
+		if v != positive {
+			labels[0] = v
+		}
+	}
+	return labels, nil
+}

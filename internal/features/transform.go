@@ -1,0 +1,83 @@
+package features
+
+import (
+	"time"
+
+	"github.com/mlpipe/mlpipe/internal/frame"
+)
+
+// TransformVersion is bumped when the JSON shape of Transform changes.
+const TransformVersion = 1
+
+// Transform is a fitted feature pipeline. It is plain data: marshal it to
+// JSON to store beside the model, unmarshal it to serve.
+type Transform struct {
+	Version    int        `json:"version"`
+	Target     string     `json:"target"`
+	TargetKind frame.Kind `json:"target_kind"`
+	Positive   string     `json:"positive"`
+	// Labels are the target values as [negative, positive].
+	Labels  [2]string      `json:"labels"`
+	Columns []FittedColumn `json:"columns"`
+	// Outputs names the matrix columns, in order.
+	Outputs []string `json:"outputs"`
+}
+
+// FittedColumn is one input column and the parameters learned for it.
+//
+// Numeric columns (float, and time after age_days) produce one output:
+// (v - Offset) / Divisor, where a null v is first replaced by FillValue
+// unless Impute is none. Standard scaling stores the training mean and
+// population standard deviation, minmax the min and range; a zero spread is
+// stored as 1 so constant columns map to 0 instead of dividing by zero.
+//
+// String columns produce one output per category (one-hot). A null is
+// replaced by FillCategory unless Impute is none; a null left as is, or a
+// category not in Categories, sets no output (all zeros).
+type FittedColumn struct {
+	Column string     `json:"column"`
+	Kind   frame.Kind `json:"kind"`
+	Impute string     `json:"impute"`
+	Scale  string     `json:"scale"`
+	Encode string     `json:"encode"`
+
+	FillValue float64 `json:"fill_value,omitempty"`
+	Offset    float64 `json:"offset,omitempty"`
+	Divisor   float64 `json:"divisor,omitempty"`
+	// Reference is the newest training timestamp; age_days counts back from it.
+	Reference time.Time `json:"reference,omitzero"`
+
+	FillCategory string   `json:"fill_category,omitempty"`
+	Categories   []string `json:"categories,omitempty"`
+
+	// Outputs names this column's matrix columns.
+	Outputs []string `json:"outputs"`
+}
+
+// OutputNames names the matrix columns Apply produces.
+func (t *Transform) OutputNames() []string { return t.Outputs }
+
+// NumOutputs is the width of the matrix Apply produces.
+func (t *Transform) NumOutputs() int { return len(t.Outputs) }
+
+// InputKinds maps every input column and the target to the kind the
+// transform was fitted on; pass it as frame.ReadOptions.Types when reading
+// new data so a column is never re-inferred differently.
+func (t *Transform) InputKinds() map[string]frame.Kind {
+	out := make(map[string]frame.Kind, len(t.Columns)+1)
+	for _, c := range t.Columns {
+		out[c.Column] = c.Kind
+	}
+	out[t.Target] = t.TargetKind
+	return out
+}
+
+func (c *FittedColumn) numeric() bool { return c.Kind != frame.String }
+
+// scale maps a (possibly imputed) numeric value to its output.
+func (c *FittedColumn) scale(v float64) float64 { return (v - c.Offset) / c.Divisor }
+
+// ageDays is the numeric value a time column contributes.
+func (c *FittedColumn) ageDays(t time.Time) float64 {
+	return c.Reference.Sub(t).Hours() / 24
+}

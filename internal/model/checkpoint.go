@@ -1,0 +1,45 @@
+package model
+
+// Checkpoint is everything needed to resume training exactly where it
+// stopped: resuming from a checkpoint written after epoch k gives the same
+// model, bit for bit, as an uninterrupted run with the same Config.
+type Checkpoint struct {
+	Model Model `json:"model"`
+	// Epoch is the number of completed epochs; training resumes at this
+	// zero-based epoch index.
+	Epoch int `json:"epoch"`
+	// Seed is Config.Seed of the run. Each epoch's shuffle is drawn from
+	// (Seed, epoch index), so no RNG position needs saving.
+	Seed      int64          `json:"seed"`
+	Optimizer OptimizerState `json:"optimizer"`
+}
+
+// OptimizerState is the optimizer's memory between steps. First and Second
+// hold one slice per entry of Model.Params, in the same order.
+type OptimizerState struct {
+	Name string `json:"name"`
+	// Step counts updates applied so far (Adam's bias correction uses it).
+	Step int `json:"step"`
+	// First is the momentum velocity or Adam's first moment; empty for sgd.
+	First [][]float64 `json:"first,omitempty"`
+	// Second is Adam's second moment; empty otherwise.
+	Second [][]float64 `json:"second,omitempty"`
+}
+
+func (s OptimizerState) clone() OptimizerState {
+	c := s
+	c.First = cloneSlices(s.First)
+	c.Second = cloneSlices(s.Second)
+	return c
+}
+
+func cloneSlices(in [][]float64) [][]float64 {
+	if in == nil {
+		return nil
+	}
+	out := make([][]float64, len(in))
+	for i, s := range in {
+		out[i] = append([]float64{}, s...)
+	}
+	return out
+}

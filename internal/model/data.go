@@ -1,0 +1,53 @@
+package model
+
+import (
+	"fmt"
+	"math"
+)
+
+// checkData rejects inputs that would train a wrong model silently, naming
+// the row and column to fix. Rows and columns are counted from 0.
+func checkData(X, y []float64, cols int) (rows int, err error) {
+	rows = len(y)
+	switch {
+	case cols < 1:
+		return 0, fmt.Errorf("training data: cols is %d; it must be >= 1", cols)
+	case rows == 0:
+		return 0, fmt.Errorf("training data has zero rows; check the dataset and the split")
+	case len(X) != rows*cols:
+		return 0, fmt.Errorf("training data: X has %d values but %d labels × %d columns = %d are needed", len(X), rows, cols, rows*cols)
+	}
+	for i, v := range y {
+		if v != 0 && v != 1 {
+			return 0, fmt.Errorf("training data: label at row %d is %v; labels must be 0 or 1", i, v)
+		}
+	}
+	for k, v := range X {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("training data: feature at row %d column %d is %v; impute or drop non-finite values first", k/cols, k%cols, v)
+		}
+	}
+	return rows, nil
+}
+
+// classWeights returns the per-class sample weight [w0, w1]. "balanced"
+// gives n / (2·n_c), as scikit-learn does, so each class carries half of the
+// total weight.
+func classWeights(y []float64, mode string) [2]float64 {
+	if mode != ClassWeightBalanced {
+		return [2]float64{1, 1}
+	}
+	var pos float64
+	for _, v := range y {
+		pos += v
+	}
+	n := float64(len(y))
+	w := [2]float64{1, 1}
+	if neg := n - pos; neg > 0 {
+		w[0] = n / (2 * neg)
+	}
+	if pos > 0 {
+		w[1] = n / (2 * pos)
+	}
+	return w
+}

@@ -1,0 +1,114 @@
+package model
+
+import (
+	"fmt"
+
+	"gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// logisticGraph is the logistic-regression expression graph for a fixed
+// batch size. The input tensors are allocated once; each batch is copied
+// into their backing slices, so the graph and its TapeMachine are reused.
+type logisticGraph struct {
+	g       *gorgonia.ExprGraph
+	x, w, b *gorgonia.Node
+	logits  *gorgonia.Node
+
+	// Training-only nodes (nil for a forward-only graph).
+	y, sw, cost *gorgonia.Node
+
+	// Backing slices of x, y and sw.
+	xData, yData, swData []float64
+}
+
+// newLogisticForward builds logits = X·w + b for batch rows of cols features,
+// with w and b initialised from m.
+func newLogisticForward(m *Model, batch, cols int) (*logisticGraph, error) {
+	lg := &logisticGraph{g: gorgonia.NewGraph()}
+	xT := tensor.New(tensor.WithShape(batch, cols), tensor.Of(tensor.Float64))
+	lg.xData = xT.Data().([]float64)
+	lg.x = gorgonia.NewMatrix(lg.g, tensor.Float64, gorgonia.WithShape(batch, cols), gorgonia.WithName("x"), gorgonia.WithValue(xT))
+	wT := tensor.New(tensor.WithShape(cols), tensor.WithBacking(append([]float64{}, m.Weights()...)))
+	lg.w = gorgonia.NewVector(lg.g, tensor.Float64, gorgonia.WithShape(cols), gorgonia.WithName(ParamWeights), gorgonia.WithValue(wT))
+	lg.b = gorgonia.NewScalar(lg.g, tensor.Float64, gorgonia.WithName(ParamBias), gorgonia.WithValue(m.Bias()))
+
+	xw, err := gorgonia.Mul(lg.x, lg.w)
+	if err != nil {
+		return nil, fmt.Errorf("build graph: X·w: %w", err)
+	}
+	if lg.logits, err = gorgonia.Add(xw, lg.b); err != nil {
+		return nil, fmt.Errorf("build graph: +b: %w", err)
+	}
+	return lg, nil
+}
+
+// newLogisticTrain adds the loss to the forward graph:
+//
+//	cost = Σ sw_i·(softplus(z_i) − y_i·z_i) + l2/2·‖w‖²
+//
+// softplus(z) − y·z is the log-loss written so it never takes log(0). The
+// per-row weights sw are normalised by the caller to sum to 1 over the real
+// rows of the batch; padding rows get 0, so a short last batch can reuse the
+// same graph.
+func newLogisticTrain(m *Model, batch, cols int, l2 float64) (*logisticGraph, error) {
+	lg, err := newLogisticForward(m, batch, cols)
+	if err != nil {
+		return nil, err
+	}
+	yT := tensor.New(tensor.WithShape(batch), tensor.Of(tensor.Float64))
+	swT := tensor.New(tensor.WithShape(batch), tensor.Of(tensor.Float64))
+	lg.yData, lg.swData = yT.Data().([]float64), swT.Data().([]float64)
+	lg.y = gorgonia.NewVector(lg.g, tensor.Float64, gorgonia.WithShape(batch), gorgonia.WithName("y"), gorgonia.WithValue(yT))
+	lg.sw = gorgonia.NewVector(lg.g, tensor.Float64, gorgonia.WithShape(batch), gorgonia.WithName("sample_weight"), gorgonia.WithValue(swT))
+
+	sp, err := gorgonia.Softplus(lg.logits)
+	if err != nil {
+		return nil, fmt.Errorf("build graph: softplus: %w", err)
+	}
+	yz, err := gorgonia.HadamardProd(lg.y, lg.logits)
+	if err != nil {
+		return nil, fmt.Errorf("build graph: y·z: %w", err)
+	}
+	perRow, err := gorgonia.Sub(sp, yz)
+	if err != nil {
+		return nil, fmt.Errorf("build graph: log-loss: %w", err)
+	}
+	weighted, err := gorgonia.HadamardProd(lg.sw, perRow)
+	if err != nil {
+		return nil, fmt.Errorf("build graph: weights: %w", err)
+	}
+	if lg.cost, err = gorgonia.Sum(weighted); err != nil {
+		return nil, fmt.Errorf("build graph: sum: %w", err)
+	}
+	if l2 > 0 {
+		sq, err := gorgonia.Square(lg.w)
+		if err != nil {
+			return nil, fmt.Errorf("build graph: w²: %w", err)
+		}
+		ss, err := gorgonia.Sum(sq)
+		if err != nil {
+			return nil, fmt.Errorf("build graph: Σw²: %w", err)
+		}
+		pen, err := gorgonia.Mul(gorgonia.NewConstant(l2/2), ss)
+		if err != nil {
+			return nil, fmt.Errorf("build graph: l2 penalty: %w", err)
+		}
+		if lg.cost, err = gorgonia.Add(lg.cost, pen); err != nil {
+			return nil, fmt.Errorf("build graph: cost: %w", err)
+		}
+	}
+	if _, err := gorgonia.Grad(lg.cost, lg.w, lg.b); err != nil {
+		return nil, fmt.Errorf("build graph: gradient: %w", err)
+	}
+	return lg, nil
+}
+
+// learnables returns the parameter nodes in the order of Model.Params.
+func (lg *logisticGraph) learnables() gorgonia.Nodes { return gorgonia.Nodes{lg.w, lg.b} }
+
+// store copies the graph's current parameters into m.
+func (lg *logisticGraph) store(m *Model) {
+	copy(m.Param(ParamWeights).Data, lg.w.Value().Data().([]float64))
+	m.Param(ParamBias).Data[0] = float64(*lg.b.Value().(*gorgonia.F64))
+}

@@ -1,0 +1,55 @@
+package workers
+
+import (
+	"runtime"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mlpipe/mlpipe/activities"
+	"github.com/mlpipe/mlpipe/workflows"
+)
+
+// RegisterCPU registers the workflows and the CPU activities.
+func RegisterCPU(w worker.Registry, acts *activities.Activities) {
+	w.RegisterWorkflowWithOptions(workflows.TrainingPipeline, workflow.RegisterOptions{Name: workflows.TrainingPipelineName})
+	for name, fn := range map[string]any{
+		"IngestData":       acts.IngestData,
+		"ValidateData":     acts.ValidateData,
+		"EngineerFeatures": acts.EngineerFeatures,
+		"EvaluateModel":    acts.EvaluateModel,
+		"DeployModel":      acts.DeployModel,
+	} {
+		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	}
+}
+
+// RegisterGPU registers the activities that want an accelerator.
+func RegisterGPU(w worker.Registry, acts *activities.Activities) {
+	w.RegisterActivityWithOptions(acts.TrainModel, activity.RegisterOptions{Name: "TrainModel"})
+}
+
+// NewCPU builds the worker for mlpipe-cpu.
+func NewCPU(c client.Client, acts *activities.Activities) worker.Worker {
+	w := worker.New(c, workflows.TaskQueueCPU, worker.Options{})
+	RegisterCPU(w, acts)
+	return w
+}
+
+// NewGPU builds the worker for mlpipe-gpu. It runs one training activity
+// per slot: one per device with the CUDA engine, else one per CPU core
+// (slots <= 0 picks that default).
+func NewGPU(c client.Client, acts *activities.Activities, slots int) worker.Worker {
+	if slots <= 0 {
+		slots = DefaultSlots()
+	}
+	w := worker.New(c, workflows.TaskQueueGPU, worker.Options{MaxConcurrentActivityExecutionSize: slots})
+	RegisterGPU(w, acts)
+	return w
+}
+
+// DefaultSlots is the GPU worker's concurrency on this build: CPU cores,
+// since this build trains with Gorgonia's CPU engine.
+func DefaultSlots() int { return runtime.NumCPU() }

@@ -1,0 +1,115 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mlpipe/mlpipe/activities"
+	"github.com/mlpipe/mlpipe/internal/artifact"
+	"github.com/mlpipe/mlpipe/internal/spec"
+)
+
+// Decisions.
+const (
+	DecisionApproved = "approved"
+	DecisionRejected = "rejected"
+)
+
+// deploy is the seed's gated model_deployment: the evaluation threshold must
+// hold, then a person approves (unless the spec says approval.required:
+// false), then the version is registered and promoted to production.
+func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
+	m, ok := p.input(st, func(o output) bool { return o.model != nil })
+	if !ok {
+		return missing(st, "trained model")
+	}
+	ev, ok := p.input(st, func(o output) bool { return o.evaluation != nil })
+	if !ok {
+		return missing(st, "evaluation report")
+	}
+	// CheckThresholds visits metrics in sorted order: deterministic.
+	//workflowcheck:ignore
+	th := p.in.CheckThresholds(ev.evaluation.Metrics)
+	p.status.Gate.Thresholds, p.result.Thresholds = th, th
+	var failed []string
+	for _, t := range th {
+		if !t.Passed {
+			failed = append(failed, fmt.Sprintf("%s (got %.4f)", t.Rule, t.Actual))
+		}
+	}
+	if len(failed) > 0 {
+		p.result.Outcome = OutcomeGateFailed
+		p.result.Reason = "evaluation threshold not met: " + strings.Join(failed, "; ")
+		return errNotPromoted
+	}
+
+	approval := activities.Approval{Decision: DecisionApproved, Approver: "evaluation_threshold", At: workflow.Now(ctx), Via: "gate"}
+	if p.in.Approval.IsRequired() {
+		d, err := p.awaitDecision(ctx, st)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			p.result.Outcome = OutcomeApprovalTimeout
+			p.result.Reason = fmt.Sprintf("nobody approved within %s", p.in.Approval.Timeout)
+			return errNotPromoted
+		}
+		p.result.Approval = d
+		if d.Decision == DecisionRejected {
+			p.result.Outcome = OutcomeRejected
+			p.result.Reason = fmt.Sprintf("rejected by %s: %s", d.Approver, d.Comment)
+			return errNotPromoted
+		}
+		approval = *d
+	}
+	p.result.Approval = &approval
+	p.setState(ctx, st.Name, StateRunning, "approved by "+approval.Approver+"; registering and promoting")
+
+	in := activities.DeployModelInput{
+		Model: p.in.Model, WorkflowID: p.id, Trained: *m.model, Evaluation: *ev.evaluation,
+		Approval: approval, GatewayURL: p.in.Deployment.GatewayURL,
+	}
+	var res activities.DeployModelResult
+	actx := p.activityCtx(ctx, st, TaskQueueCPU, 5*time.Minute, 0, "register "+p.in.Model+" and promote to production")
+	if err := workflow.ExecuteActivity(actx, a.DeployModel, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	p.result.Version = res.Version
+	p.finish(st.Name, res.Attempt, []artifact.Ref{m.model.Bundle}, nil,
+		fmt.Sprintf("%s version %d is %s (approved by %s)", p.in.Model, res.Version, res.Alias, approval.Approver))
+	p.produce(st, output{deployed: &res})
+	return nil
+}
+
+// awaitDecision opens the gate and waits for approve-promotion or
+// reject-promotion. It returns nil when the approval timeout passes.
+func (p *pipeline) awaitDecision(ctx workflow.Context, st spec.Stage) (*activities.Approval, error) {
+	timeout := p.in.Approval.Timeout.D()
+	deadline := workflow.Now(ctx).Add(timeout)
+	p.status.Gate.Open, p.status.Gate.Deadline = true, &deadline
+	p.status.State = StateWaiting
+	who := "anyone"
+	if len(p.in.Approval.Approvers) > 0 {
+		who = strings.Join(p.in.Approval.Approvers, ", ")
+	}
+	p.setState(ctx, st.Name, StateWaiting, fmt.Sprintf("waiting for %s or %s from %s until %s",
+		SignalApprove, SignalReject, who, deadline.UTC().Format(time.RFC3339)))
+	p.upsertStage(ctx, StateWaiting)
+	ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+		Timeout:      timeout,
+		TimerOptions: workflow.TimerOptions{Summary: fmt.Sprintf("approval gate: waiting for %s from %s (times out after %s)", SignalApprove, who, p.in.Approval.Timeout)},
+	}, func() bool { return p.decision != nil })
+	p.status.Gate.Open = false
+	p.status.State = StateRunning
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, nil
+	}
+	p.status.Gate.Decision = p.decision
+	return p.decision, nil
+}

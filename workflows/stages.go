@@ -1,0 +1,250 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mlpipe/mlpipe/activities"
+	"github.com/mlpipe/mlpipe/internal/artifact"
+	"github.com/mlpipe/mlpipe/internal/expect"
+	"github.com/mlpipe/mlpipe/internal/spec"
+)
+
+// a is only used for its method values: activity names come from them.
+var a *activities.Activities
+
+// runStage runs one stage by its kind and records its outcome.
+func (p *pipeline) runStage(ctx workflow.Context, st spec.Stage) error {
+	p.setState(ctx, st.Name, StateRunning, "")
+	p.upsertStage(ctx, st.Name)
+	var err error
+	switch st.KindOrName() {
+	case spec.KindIngestion:
+		err = p.ingest(ctx, st)
+	case spec.KindValidation:
+		err = p.validate(ctx, st)
+	case spec.KindFeatures:
+		err = p.engineer(ctx, st)
+	case spec.KindTraining:
+		err = p.train(ctx, st)
+	case spec.KindEvaluation:
+		err = p.evaluate(ctx, st)
+	case spec.KindDeployment:
+		err = p.deploy(ctx, st)
+	default:
+		err = temporal.NewNonRetryableApplicationError("unknown stage kind "+st.KindOrName(), ErrInvalidSpec, nil)
+	}
+	switch {
+	case errors.Is(err, errNotPromoted):
+		p.setState(ctx, st.Name, StateRejected, p.result.Reason)
+	case err != nil:
+		p.setState(ctx, st.Name, StateFailed, failureMessage(err))
+	default:
+		p.setState(ctx, st.Name, StateSucceeded, p.stage(st.Name).Message)
+	}
+	return err
+}
+
+// activityCtx gives a stage's activity explicit timeouts, a retry policy
+// and a summary for the Web UI. Bad input is non-retryable at the source.
+func (p *pipeline) activityCtx(ctx workflow.Context, st spec.Stage, queue string, timeout, heartbeat time.Duration, summary string) workflow.Context {
+	if st.Timeout > 0 {
+		timeout = st.Timeout.D()
+	}
+	attempts := int32(5)
+	if st.Retries > 0 {
+		attempts = int32(st.Retries)
+	}
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           queue,
+		StartToCloseTimeout: timeout,
+		HeartbeatTimeout:    heartbeat,
+		Summary:             st.Name + ": " + summary,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			MaximumAttempts:        attempts,
+			NonRetryableErrorTypes: []string{activities.ErrInvalidInput, activities.ErrValidationFailed, activities.ErrDiverged},
+		},
+	})
+}
+
+// input finds the first of a stage's inputs that pick accepts.
+func (p *pipeline) input(st spec.Stage, pick func(output) bool) (output, bool) {
+	for _, name := range st.Inputs {
+		if o, ok := p.outputs[name]; ok && pick(o) {
+			return o, true
+		}
+	}
+	return output{}, false
+}
+
+func (p *pipeline) produce(st spec.Stage, o output) {
+	for _, name := range st.Outputs {
+		p.outputs[name] = o
+	}
+}
+
+func missing(st spec.Stage, what string) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("stage %s: no %s among inputs %v", st.Name, what, st.Inputs), ErrInvalidSpec, nil)
+}
+
+func (p *pipeline) ingest(ctx workflow.Context, st spec.Stage) error {
+	src, ok := p.input(st, func(o output) bool { return o.source != "" })
+	if !ok {
+		return missing(st, "external source")
+	}
+	var res activities.IngestDataResult
+	actx := p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, src.source)
+	in := activities.IngestDataInput{Pipeline: p.in.Name, Source: src.source, Target: p.in.Data.Target}
+	if err := workflow.ExecuteActivity(actx, a.IngestData, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	p.finish(st.Name, res.Attempt, []artifact.Ref{res.Dataset.Ref}, nil,
+		fmt.Sprintf("%d rows × %d columns", res.Dataset.Rows, len(res.Dataset.Columns)))
+	p.produce(st, output{dataset: &res.Dataset})
+	return nil
+}
+
+func (p *pipeline) validate(ctx workflow.Context, st spec.Stage) error {
+	ds, ok := p.input(st, func(o output) bool { return o.dataset != nil })
+	if !ok {
+		return missing(st, "dataset")
+	}
+	// The stage's checks pick among the configured seed checks (all of
+	// them when it lists none). The spec's expectations always run: writing
+	// them is asking for them.
+	in := activities.ValidateDataInput{Dataset: *ds.dataset, Expectations: p.in.Expectations, Checks: p.in.Validation}
+	if len(st.Checks) > 0 {
+		in.Checks = expect.Checks{}
+		for _, c := range st.Checks {
+			switch c {
+			case spec.CheckSchema:
+				in.Checks.Schema = p.in.Validation.Schema
+			case spec.CheckComplete:
+				in.Checks.Completeness = p.in.Validation.Completeness
+			case spec.CheckFreshness:
+				in.Checks.Freshness = p.in.Validation.Freshness
+			}
+		}
+	}
+	summary := fmt.Sprintf("%d expectations + %v", len(in.Expectations), checkNames(in.Checks))
+	var res activities.ValidateDataResult
+	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, summary), a.ValidateData, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	p.finish(st.Name, res.Attempt, []artifact.Ref{res.Report}, nil,
+		fmt.Sprintf("%d checks passed", res.Evaluated))
+	p.produce(st, output{dataset: ds.dataset})
+	return nil
+}
+
+func checkNames(c expect.Checks) []string {
+	var out []string
+	if len(c.Schema) > 0 {
+		out = append(out, spec.CheckSchema)
+	}
+	if c.Completeness != nil {
+		out = append(out, spec.CheckComplete)
+	}
+	if c.Freshness != nil {
+		out = append(out, spec.CheckFreshness)
+	}
+	return out
+}
+
+func (p *pipeline) engineer(ctx workflow.Context, st spec.Stage) error {
+	ds, ok := p.input(st, func(o output) bool { return o.dataset != nil })
+	if !ok {
+		return missing(st, "dataset")
+	}
+	in := activities.EngineerFeaturesInput{Pipeline: p.in.Name, Dataset: *ds.dataset, Spec: p.in.Features}
+	var res activities.EngineerFeaturesResult
+	summary := fmt.Sprintf("%d feature columns, test split %.0f%%", len(in.Spec.Columns), 100*testSize(in))
+	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, summary), a.EngineerFeatures, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	fs := res.Features
+	msg := fmt.Sprintf("feature set %s: %d features, %d train / %d test rows", fs.Version, len(fs.Features), fs.TrainRows, fs.TestRows)
+	if fs.Reused {
+		msg += " (reused)"
+	}
+	p.finish(st.Name, res.Attempt, []artifact.Ref{fs.Train, fs.Test, fs.Transform}, nil, msg)
+	p.result.Features = &fs
+	p.produce(st, output{features: &fs})
+	return nil
+}
+
+func testSize(in activities.EngineerFeaturesInput) float64 {
+	if in.Spec.Split.TestSize > 0 {
+		return in.Spec.Split.TestSize
+	}
+	return 0.2
+}
+
+func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
+	fs, ok := p.input(st, func(o output) bool { return o.features != nil })
+	if !ok {
+		return missing(st, "feature set")
+	}
+	cfg := p.in.Hyperparameters
+	in := activities.TrainModelInput{Pipeline: p.in.Name, Model: p.in.Model, WorkflowID: p.id, Features: *fs.features, Config: cfg}
+	summary := fmt.Sprintf("%s, %d epochs, lr %g, batch %d", cfg.Kind, cfg.Epochs, cfg.LearningRate, cfg.BatchSize)
+	var res activities.TrainModelResult
+	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueGPU, 2*time.Hour, time.Minute, summary), a.TrainModel, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	m := res.Model
+	msg := fmt.Sprintf("%d epochs, loss %.4f, %.1fs", m.Epochs, m.Loss, m.Seconds)
+	if m.ResumedFrom > 0 {
+		msg += fmt.Sprintf(", resumed from epoch %d", m.ResumedFrom)
+	}
+	p.finish(st.Name, res.Attempt, []artifact.Ref{m.Bundle}, map[string]float64{"train_loss": m.Loss}, msg)
+	p.result.ModelURI = m.Bundle.URI
+	p.produce(st, output{model: &m})
+	return nil
+}
+
+func (p *pipeline) evaluate(ctx workflow.Context, st spec.Stage) error {
+	m, ok := p.input(st, func(o output) bool { return o.model != nil })
+	if !ok {
+		return missing(st, "trained model")
+	}
+	in := activities.EvaluateModelInput{Model: *m.model}
+	summary := "held-out test split of feature set " + m.model.Features.Version
+	if src, ok := p.input(st, func(o output) bool { return o.source != "" }); ok {
+		in.TestSource, summary = src.source, src.source
+	} else if ds, ok := p.input(st, func(o output) bool { return o.dataset != nil }); ok {
+		in.TestSource, summary = ds.dataset.Ref.URI, ds.dataset.Ref.URI
+	}
+	var res activities.EvaluateModelResult
+	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, summary), a.EvaluateModel, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	ev := res.Evaluation
+	p.finish(st.Name, res.Attempt, []artifact.Ref{ev.Report}, ev.Metrics,
+		fmt.Sprintf("f1 %.3f, accuracy %.3f, roc_auc %.3f on %d rows", ev.Metrics["f1"], ev.Metrics["accuracy"], ev.Metrics["roc_auc"], ev.TestRows))
+	p.result.Metrics = ev.Metrics
+	p.result.ReportURI = ev.Report.URI
+	p.produce(st, output{evaluation: &ev})
+	return nil
+}
+
+// failureMessage unwraps Temporal's activity error to the cause a user
+// needs to read.
+func failureMessage(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Error()
+	}
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) {
+		return "cancelled"
+	}
+	return err.Error()
+}
