@@ -144,23 +144,7 @@ func freeLoopbackAddr() (string, error) {
 // findVersitygw looks in $MLPIPE_VERSITYGW, then <module root>/bin, then PATH.
 func findVersitygw(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv(EnvVersitygw); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("testenv: %s=%s: %v", EnvVersitygw, p, err)
-		}
-		return p
-	}
-	if root, ok := moduleRoot(); ok {
-		p := filepath.Join(root, "bin", "versitygw")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	t.Fatalf("testenv: versitygw not found in $%s, <module root>/bin/versitygw or PATH: run `make tools` to build it", EnvVersitygw)
-	return ""
+	return Tool(t, "versitygw", EnvVersitygw)
 }
 
 // moduleRoot walks up from the working directory to the directory holding go.mod.
