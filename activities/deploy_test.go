@@ -104,3 +104,61 @@ func TestDeployModelReloadsGateway(t *testing.T) {
 	assert.Equal(t, 1, res.Version)
 	assert.Len(t, calls, 2)
 }
+
+func TestCandidateIsRegisteredThenRejectedOnRecord(t *testing.T) {
+	acts, _ := newActs(t)
+	ctx := context.Background()
+	in := deployInput(t, acts, "wf-1")
+	in.Evaluation.HTML = artifact.Ref{URI: "file:///reports/r.html"}
+	reg := activities.RegisterCandidateInput{Model: in.Model, WorkflowID: in.WorkflowID, Trained: in.Trained, Evaluation: in.Evaluation}
+
+	c, err := execute[activities.RegisterCandidateResult](t, acts, acts.RegisterCandidate, reg)
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.Version)
+	again, err := execute[activities.RegisterCandidateResult](t, acts, acts.RegisterCandidate, reg)
+	require.NoError(t, err)
+	assert.Equal(t, 1, again.Version, "a retry finds its version")
+	aliases, err := acts.Registry.Aliases(ctx, "churn-classifier")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{registry.AliasCandidate: 1}, aliases)
+	v, err := acts.Registry.Get(ctx, "churn-classifier", 1)
+	require.NoError(t, err)
+	assert.Equal(t, "file:///reports/r.html", v.ReportURI, "lineage names the report")
+	assert.Nil(t, v.Approval, "nobody has decided yet")
+
+	no := activities.Approval{Decision: registry.DecisionRejected, Approver: "bob", Comment: "slice age<30 regressed",
+		At: time.Date(2025, 3, 2, 9, 0, 0, 0, time.UTC), Via: "signal"}
+	_, err = execute[activities.RejectCandidateResult](t, acts, acts.RejectCandidate, activities.RejectCandidateInput{Model: in.Model, Version: 1, Approval: no})
+	require.NoError(t, err)
+	v, err = acts.Registry.Get(ctx, "churn-classifier", 1)
+	require.NoError(t, err)
+	require.NotNil(t, v.Approval)
+	assert.Equal(t, "bob", v.Approval.Approver)
+	assert.Equal(t, registry.DecisionRejected, v.Approval.Decision)
+	assert.Equal(t, "slice age<30 regressed", v.Approval.Comment)
+	aliases, err = acts.Registry.Aliases(ctx, "churn-classifier")
+	require.NoError(t, err)
+	assert.Empty(t, aliases, "a rejected model is no longer the candidate, and nothing went to production")
+}
+
+func TestDeployPromotesTheRegisteredCandidate(t *testing.T) {
+	acts, _ := newActs(t)
+	ctx := context.Background()
+	in := deployInput(t, acts, "wf-1")
+	c, err := execute[activities.RegisterCandidateResult](t, acts, acts.RegisterCandidate,
+		activities.RegisterCandidateInput{Model: in.Model, WorkflowID: in.WorkflowID, Trained: in.Trained, Evaluation: in.Evaluation})
+	require.NoError(t, err)
+	in.Version = c.Version
+	res, err := execute[activities.DeployModelResult](t, acts, acts.DeployModel, in)
+	require.NoError(t, err)
+	assert.Equal(t, c.Version, res.Version)
+	aliases, err := acts.Registry.Aliases(ctx, "churn-classifier")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{registry.AliasProduction: 1}, aliases, "promotion clears the candidate alias")
+	hist, err := acts.Registry.History(ctx, "churn-classifier")
+	require.NoError(t, err)
+	require.NotEmpty(t, hist)
+	last := hist[len(hist)-1]
+	assert.Equal(t, "alice", last.Actor, "the audit trail names who promoted")
+	assert.Equal(t, "wf-1", last.WorkflowID)
+}

@@ -1,9 +1,12 @@
 package activities
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -13,86 +16,236 @@ import (
 	"github.com/mlpipe/mlpipe/internal/frame"
 	"github.com/mlpipe/mlpipe/internal/matrix"
 	"github.com/mlpipe/mlpipe/internal/metrics"
+	"github.com/mlpipe/mlpipe/internal/registry"
+	"github.com/mlpipe/mlpipe/internal/report"
+	"github.com/mlpipe/mlpipe/internal/spec"
 )
 
 // EvaluationReport is the stored JSON report of model_evaluation.
 type EvaluationReport struct {
-	Model      string         `json:"model"`
-	Bundle     artifact.Ref   `json:"bundle"`
-	FeatureSet string         `json:"feature_set"`
-	TestData   string         `json:"test_data"`
-	Rows       int            `json:"rows"`
-	Metrics    metrics.Report `json:"metrics"`
-	CreatedAt  time.Time      `json:"created_at"`
+	Model      string             `json:"model"`
+	Bundle     artifact.Ref       `json:"bundle"`
+	WorkflowID string             `json:"workflow_id"`
+	FeatureSet string             `json:"feature_set"`
+	TestData   string             `json:"test_data"`
+	Rows       int                `json:"rows"`
+	Threshold  float64            `json:"threshold"`
+	Evaluation metrics.Evaluation `json:"evaluation"`
+	Slices     []SliceReport      `json:"slices,omitempty"`
+	Champion   *Champion          `json:"champion,omitempty"`
+	Latency    *Latency           `json:"latency,omitempty"`
+	Gate       []spec.Threshold   `json:"gate,omitempty"`
+	CreatedAt  time.Time          `json:"created_at"`
 }
 
-// EvaluateModel scores the model on the test data: the feature set's
-// held-out split, or an external raw CSV passed through the model's own
-// transform. It stores the report and returns the headline metrics.
+// SliceReport is the metrics of the rows sharing one value of a column.
+type SliceReport struct {
+	Column string         `json:"column"`
+	Value  string         `json:"value"`
+	Rows   int            `json:"rows"`
+	Report metrics.Report `json:"report"`
+}
+
+// Latency is the candidate's prediction speed through the serving path
+// (raw rows, transform, model), measured on the evaluation worker.
+type Latency struct {
+	P50Single          time.Duration `json:"p50_single"`
+	P99Single          time.Duration `json:"p99_single"`
+	BatchSize          int           `json:"batch_size"`
+	BatchRowsPerSecond float64       `json:"batch_rows_per_second"`
+}
+
+// EvaluateModel scores the model on its test data and writes the report:
+// metrics with bootstrap intervals for the gate's metrics, curves,
+// calibration, a threshold sweep, slices, the production model's score on
+// the same rows (the champion), and prediction latency. It stores the
+// report as JSON and as a self-contained HTML page.
 func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (EvaluateModelResult, error) {
 	attempt := activity.GetInfo(ctx).Attempt
 	b, err := loadBundle(ctx, in.Model.Bundle)
 	if err != nil {
 		return EvaluateModelResult{}, err
 	}
-	var test matrix.Matrix
-	testName := in.Model.Features.Test.URI
-	if in.TestSource != "" {
-		testName = in.TestSource
-		if test, err = rawTestMatrix(ctx, in.TestSource, b); err != nil {
-			return EvaluateModelResult{}, err
-		}
-	} else if test, err = readMatrix(ctx, in.Model.Features.Test); err != nil {
+	settings := evaluationDefaults(in, b)
+	data, err := loadTestData(ctx, in, b)
+	if err != nil {
 		return EvaluateModelResult{}, err
 	}
-	proba, err := b.Model.PredictProba(test.X, test.Cols())
+	proba, err := b.Model.PredictProba(data.test.X, data.test.Cols())
 	if err != nil {
-		return EvaluateModelResult{}, invalid("evaluate %s: %v", testName, err)
+		return EvaluateModelResult{}, invalid("evaluate %s: %v", data.name, err)
 	}
-	threshold := in.Threshold
-	if threshold == 0 {
-		threshold = b.Threshold
+	gateMetrics := slices.Sorted(maps.Keys(in.EvaluationThreshold))
+	for m := range in.ChampionThreshold {
+		if !slices.Contains(gateMetrics, m) {
+			gateMetrics = append(gateMetrics, m)
+		}
 	}
-	rep, err := metrics.Binary(test.Y, proba, threshold)
+	slices.Sort(gateMetrics)
+	opts := metrics.Options{Seed: 1, Resamples: settings.Bootstrap}
+	if settings.Bootstrap > 0 {
+		opts.IntervalMetrics = gateMetrics
+	} else {
+		opts.Resamples = 0
+	}
+	full, err := metrics.Evaluate(data.test.Y, proba, settings.Threshold, b.Labels, opts)
 	if err != nil {
-		return EvaluateModelResult{}, invalid("evaluate %s: %v", testName, err)
+		return EvaluateModelResult{}, invalid("evaluate %s: %v", data.name, err)
 	}
 	doc := EvaluationReport{
-		Model: b.Name, Bundle: in.Model.Bundle, FeatureSet: in.Model.Features.Version,
-		TestData: testName, Rows: test.Rows(), Metrics: rep, CreatedAt: time.Now().UTC(),
+		Model: b.Name, Bundle: in.Model.Bundle, WorkflowID: in.WorkflowID, FeatureSet: in.Model.Features.Version,
+		TestData: data.name, Rows: data.test.Rows(), Threshold: settings.Threshold, Evaluation: full, CreatedAt: time.Now().UTC(),
 	}
-	key := fmt.Sprintf("reports/evaluation/%s/%s.json", in.Model.Bundle.SHA256[:16], digestJSON(testName, threshold)[:16])
-	ref, err := a.putJSON(ctx, key, doc)
-	if err != nil {
-		return EvaluateModelResult{}, err
+	if data.raw != nil {
+		if doc.Slices, err = sliceReports(data.raw, settings.Slices, data.test.Y, proba, settings.Threshold); err != nil {
+			return EvaluateModelResult{}, invalid("evaluation.slices: %v", err)
+		}
+		doc.Latency = measureLatency(b, data.raw)
 	}
-	ev := Evaluation{Report: ref, Metrics: map[string]float64{}, Confusion: rep.Confusion, TestRows: test.Rows()}
+	doc.Champion = a.scoreChampion(ctx, in.ModelName, in.Model.Bundle, data, settings.Threshold)
+
+	ev := Evaluation{Metrics: map[string]float64{}, Confusion: full.Report.Confusion, TestRows: data.test.Rows(), Champion: doc.Champion}
 	for _, name := range metrics.Names() {
-		if v, ok := rep.Get(name); ok && !math.IsNaN(v) {
+		if v, ok := full.Report.Get(name); ok && !math.IsNaN(v) {
 			ev.Metrics[name] = v
 		}
+	}
+	if len(full.Intervals) > 0 {
+		ev.Low, ev.High = map[string]float64{}, map[string]float64{}
+		for _, m := range gateMetrics {
+			if iv, ok := full.Intervals[m]; ok && !math.IsNaN(iv.Low) {
+				ev.Low[m], ev.High[m] = iv.Low, iv.High
+			}
+		}
+	}
+	rules := spec.Pipeline{EvaluationThreshold: in.EvaluationThreshold, ChampionThreshold: in.ChampionThreshold, Evaluation: settings}
+	cand, champ := ev.Scores()
+	doc.Gate = rules.CheckGate(cand, champ)
+
+	key := fmt.Sprintf("reports/evaluation/%s/%s", in.Model.Bundle.SHA256[:16], digestJSON(data.name, settings, in.EvaluationThreshold, in.ChampionThreshold)[:16])
+	if ev.Report, err = a.putJSON(ctx, key+".json", doc); err != nil {
+		return EvaluateModelResult{}, err
+	}
+	var page bytes.Buffer
+	if err := report.Render(&page, reportPage(doc, b)); err != nil {
+		return EvaluateModelResult{}, fmt.Errorf("render report: %w", err)
+	}
+	if ev.HTML, err = a.Store.Put(ctx, key+".html", &page, "text/html; charset=utf-8"); err != nil {
+		return EvaluateModelResult{}, fmt.Errorf("store report: %w", err)
 	}
 	return EvaluateModelResult{Evaluation: ev, Attempt: attempt}, nil
 }
 
-// rawTestMatrix reads an external test CSV and applies the model's fitted
-// transform to it, as serving would.
-func rawTestMatrix(ctx context.Context, uri string, b *bundle.Bundle) (matrix.Matrix, error) {
+// evaluationDefaults fills settings a JSON input may leave out.
+func evaluationDefaults(in EvaluateModelInput, b *bundle.Bundle) spec.Evaluation {
+	s := in.Settings
+	if s.Threshold == 0 {
+		s.Threshold = in.Threshold
+	}
+	if s.Threshold == 0 {
+		s.Threshold = b.Threshold
+	}
+	if s.Bootstrap == 0 {
+		s.Bootstrap = metrics.DefaultResamples
+	}
+	if s.GateOn == "" {
+		s.GateOn = spec.GateOnPoint
+	}
+	return s
+}
+
+// testData is what a model is evaluated on: the engineered matrix and,
+// when known, the raw rows behind it (for slices, the champion and latency).
+type testData struct {
+	name string
+	test matrix.Matrix
+	raw  *frame.Frame
+}
+
+func loadTestData(ctx context.Context, in EvaluateModelInput, b *bundle.Bundle) (testData, error) {
+	if in.TestSource != "" {
+		raw, err := readRawCSV(ctx, in.TestSource)
+		if err != nil {
+			return testData{}, err
+		}
+		if _, ok := raw.Col(b.Transform.Target); !ok {
+			return testData{}, invalid("test data %s: target column %q does not exist", in.TestSource, b.Transform.Target)
+		}
+		X, y, err := b.Transform.Apply(raw)
+		if err != nil {
+			return testData{}, invalid("test data %s: %v", in.TestSource, err)
+		}
+		return testData{name: in.TestSource, test: matrix.Matrix{Names: b.Transform.OutputNames(), X: X, Y: y}, raw: raw}, nil
+	}
+	test, err := readMatrix(ctx, in.Model.Features.Test)
+	if err != nil {
+		return testData{}, err
+	}
+	d := testData{name: in.Model.Features.Test.URI, test: test}
+	if in.Model.Features.TestRaw.URI != "" {
+		if d.raw, err = readFrame(ctx, in.Model.Features.TestRaw); err != nil {
+			return testData{}, err
+		}
+	}
+	return d, nil
+}
+
+func readRawCSV(ctx context.Context, uri string) (*frame.Frame, error) {
 	rc, err := artifact.OpenURI(ctx, uri)
 	if err != nil {
-		return matrix.Matrix{}, invalid("test data %s: %v", uri, err)
+		return nil, invalid("test data %s: %v", uri, err)
 	}
 	defer rc.Close()
 	f, err := frame.ReadCSV(rc, frame.ReadOptions{Source: uri})
 	if err != nil {
-		return matrix.Matrix{}, invalid("test data: %v", err)
+		return nil, invalid("test data: %v", err)
 	}
-	if _, ok := f.Col(b.Transform.Target); !ok {
-		return matrix.Matrix{}, invalid("test data %s: target column %q does not exist", uri, b.Transform.Target)
+	return f, nil
+}
+
+// scoreChampion scores the production version, if any, on the same raw
+// test rows through its own transform. A champion that cannot be scored is
+// reported with the reason, so change rules fail rather than pass blind.
+func (a *Activities) scoreChampion(ctx context.Context, model string, candidate artifact.Ref, data testData, threshold float64) *Champion {
+	if a.Registry == nil || model == "" {
+		return nil
 	}
-	X, y, err := b.Transform.Apply(f)
+	prod, ok, err := a.Registry.Alias(ctx, model, registry.AliasProduction)
 	if err != nil {
-		return matrix.Matrix{}, invalid("test data %s: %v", uri, err)
+		return &Champion{Error: fmt.Sprintf("read the registry: %v", err)}
 	}
-	return matrix.Matrix{Names: b.Transform.OutputNames(), X: X, Y: y}, nil
+	if !ok || prod.Model.SHA256 == candidate.SHA256 {
+		return nil
+	}
+	ch := &Champion{Version: prod.Version}
+	if data.raw == nil {
+		ch.Error = "the test data's raw rows are not stored, so the champion cannot be scored"
+		return ch
+	}
+	cb, err := loadBundle(ctx, prod.Model)
+	if err != nil {
+		ch.Error = err.Error()
+		return ch
+	}
+	X, _, err := cb.Transform.Apply(data.raw)
+	if err != nil {
+		ch.Error = fmt.Sprintf("version %d cannot read this data: %v", prod.Version, err)
+		return ch
+	}
+	p, err := cb.Model.PredictProba(X, cb.Model.NumFeatures)
+	if err == nil {
+		var rep metrics.Report
+		if rep, err = metrics.Binary(data.test.Y, p, threshold); err == nil {
+			ch.Metrics = map[string]float64{}
+			for _, name := range metrics.Names() {
+				if v, ok := rep.Get(name); ok && !math.IsNaN(v) {
+					ch.Metrics[name] = v
+				}
+			}
+		}
+	}
+	if err != nil {
+		ch.Error = fmt.Sprintf("score version %d: %v", prod.Version, err)
+	}
+	return ch
 }

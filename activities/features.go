@@ -24,7 +24,7 @@ import (
 // version without one is incomplete and never read.
 func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesInput) (EngineerFeaturesResult, error) {
 	attempt := activity.GetInfo(ctx).Attempt
-	version := digestJSON(in.Dataset.Ref.SHA256, in.Spec)[:16]
+	version := digestJSON("features.v2", in.Dataset.Ref.SHA256, in.Spec)[:16]
 	prefix := fmt.Sprintf("features/%s/%s/", in.Pipeline, version)
 	if b, err := artifact.GetBytes(ctx, a.Store, prefix+"manifest.json"); err == nil {
 		var fs FeatureSet
@@ -62,6 +62,9 @@ func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesIn
 	if fs.Test, err = a.putMatrix(ctx, tr, test, prefix+"test.csv"); err != nil {
 		return EngineerFeaturesResult{}, err
 	}
+	if fs.TestRaw, err = a.putFrame(ctx, test, prefix+"test_raw.csv"); err != nil {
+		return EngineerFeaturesResult{}, err
+	}
 	if fs.Transform, err = a.putJSON(ctx, prefix+"transform.json", tr); err != nil {
 		return EngineerFeaturesResult{}, err
 	}
@@ -78,6 +81,18 @@ func (a *Activities) putMatrix(ctx context.Context, tr *features.Transform, f *f
 	}
 	var buf bytes.Buffer
 	if err := matrix.Write(&buf, matrix.Matrix{Names: tr.OutputNames(), X: X, Y: y}); err != nil {
+		return artifact.Ref{}, err
+	}
+	ref, err := a.Store.Put(ctx, key, &buf, "text/csv")
+	if err != nil {
+		return artifact.Ref{}, fmt.Errorf("store %s: %w", key, err)
+	}
+	return ref, nil
+}
+
+func (a *Activities) putFrame(ctx context.Context, f *frame.Frame, key string) (artifact.Ref, error) {
+	var buf bytes.Buffer
+	if err := f.WriteCSV(&buf); err != nil {
 		return artifact.Ref{}, err
 	}
 	ref, err := a.Store.Put(ctx, key, &buf, "text/csv")

@@ -67,7 +67,7 @@ func TestEngineerFeaturesWritesAVersion(t *testing.T) {
 	assert.Equal(t, ds.Ref.SHA256, fs.DataDigest)
 	assert.False(t, fs.Reused)
 	prefix := "features/churn/" + fs.Version + "/"
-	assert.Equal(t, []string{prefix + "manifest.json", prefix + "test.csv", prefix + "train.csv", prefix + "transform.json"},
+	assert.Equal(t, []string{prefix + "manifest.json", prefix + "test.csv", prefix + "test_raw.csv", prefix + "train.csv", prefix + "transform.json"},
 		keys(t, store, "features/"))
 
 	train, test := readMatrix(t, fs.Train), readMatrix(t, fs.Test)
@@ -86,14 +86,14 @@ func TestEngineerFeaturesReusesAVersion(t *testing.T) {
 	assert.True(t, again.Reused)
 	assert.Equal(t, first.Version, again.Version)
 	assert.Equal(t, first.Train, again.Train)
-	assert.Len(t, keys(t, store, "features/"), 4)
+	assert.Len(t, keys(t, store, "features/"), 5)
 
 	other := churnFeatures()
 	other.Split.Seed = 43
 	changed := engineer(t, acts, ds, other)
 	assert.False(t, changed.Reused)
 	assert.NotEqual(t, first.Version, changed.Version, "a different spec is a different version")
-	assert.Len(t, keys(t, store, "features/"), 8)
+	assert.Len(t, keys(t, store, "features/"), 10)
 }
 
 func TestEngineerFeaturesFitsOnTrainingRowsOnly(t *testing.T) {

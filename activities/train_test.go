@@ -67,7 +67,7 @@ func TestTrainAndEvaluateOnChurn(t *testing.T) {
 	b, err := artifact.ReadAll(context.Background(), e.Report)
 	require.NoError(t, err)
 	require.NoError(t, jsonUnmarshal(b, &rep))
-	assert.Equal(t, e.Metrics["f1"], rep.Metrics.F1)
+	assert.Equal(t, e.Metrics["f1"], rep.Evaluation.Report.F1)
 	assert.Equal(t, fs.Version, rep.FeatureSet)
 
 	// The bundle serves raw rows exactly as the model scores the

@@ -8,6 +8,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/metrics"
 	"github.com/mlpipe/mlpipe/internal/model"
+	"github.com/mlpipe/mlpipe/internal/spec"
 )
 
 // Dataset is a CSV in the artifact store.
@@ -60,9 +61,12 @@ type EngineerFeaturesInput struct {
 type FeatureSet struct {
 	// Version is the digest of the input data and the feature spec: the
 	// same inputs give the same version, which is then reused.
-	Version   string       `json:"version"`
-	Train     artifact.Ref `json:"train"`
-	Test      artifact.Ref `json:"test"`
+	Version string       `json:"version"`
+	Train   artifact.Ref `json:"train"`
+	Test    artifact.Ref `json:"test"`
+	// TestRaw is the test split's raw rows, for slices and for scoring
+	// the champion through its own transform.
+	TestRaw   artifact.Ref `json:"test_raw"`
 	Transform artifact.Ref `json:"transform"`
 	Features  []string     `json:"features"`
 	TrainRows int          `json:"train_rows"`
@@ -116,20 +120,54 @@ type TrainingProgress struct {
 	Checkpoint artifact.Ref `json:"checkpoint"`
 }
 
-// EvaluateModelInput is a model and its test data: the feature set's
-// held-out split, or an external raw CSV the model's transform is applied to.
+// EvaluateModelInput is a model, its test data (the feature set's
+// held-out split, or an external raw CSV passed through the model's own
+// transform) and the evaluation settings.
 type EvaluateModelInput struct {
-	Model      TrainedModel `json:"model"`
-	TestSource string       `json:"test_source,omitempty"`
-	Threshold  float64      `json:"threshold,omitempty"`
+	Model      TrainedModel    `json:"model"`
+	ModelName  string          `json:"model_name"`
+	WorkflowID string          `json:"workflow_id"`
+	TestSource string          `json:"test_source,omitempty"`
+	Settings   spec.Evaluation `json:"settings"`
+	// The gate's rules, so the report can show them; the workflow
+	// decides on its own copy.
+	EvaluationThreshold map[string]float64 `json:"evaluation_threshold,omitempty"`
+	ChampionThreshold   map[string]float64 `json:"champion_threshold,omitempty"`
+	// Threshold is kept for histories recorded before Settings existed.
+	Threshold float64 `json:"threshold,omitempty"`
 }
 
-// Evaluation is the stored report and its headline metrics.
+// Evaluation is the stored report and what the gate reads from it.
 type Evaluation struct {
-	Report    artifact.Ref       `json:"report"`
-	Metrics   map[string]float64 `json:"metrics"`
+	Report artifact.Ref `json:"report"`
+	// HTML is the self-contained report page.
+	HTML    artifact.Ref       `json:"html"`
+	Metrics map[string]float64 `json:"metrics"`
+	// Low and High bound the bootstrap 95% interval of each gate metric.
+	Low       map[string]float64 `json:"low,omitempty"`
+	High      map[string]float64 `json:"high,omitempty"`
 	Confusion metrics.Confusion  `json:"confusion_matrix"`
 	TestRows  int                `json:"test_rows"`
+	// Champion is the production model scored on the same test rows;
+	// nil for the first model of a name.
+	Champion *Champion `json:"champion,omitempty"`
+}
+
+// Champion is the production version's score on the candidate's test data.
+type Champion struct {
+	Version int                `json:"version"`
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	// Error says why it could not be scored; change rules then fail.
+	Error string `json:"error,omitempty"`
+}
+
+// Scores turns the evaluation into what spec.CheckGate reads.
+func (e Evaluation) Scores() (spec.Scores, *spec.Scores) {
+	cand := spec.Scores{Point: e.Metrics, Low: e.Low, High: e.High}
+	if e.Champion == nil {
+		return cand, nil
+	}
+	return cand, &spec.Scores{Point: e.Champion.Metrics}
 }
 
 // EvaluateModelResult wraps the evaluation.
@@ -138,9 +176,37 @@ type EvaluateModelResult struct {
 	Attempt    int32      `json:"attempt"`
 }
 
+// RegisterCandidateInput is a model that passed the threshold gate.
+type RegisterCandidateInput struct {
+	Model      string       `json:"model"`
+	WorkflowID string       `json:"workflow_id"`
+	Trained    TrainedModel `json:"trained"`
+	Evaluation Evaluation   `json:"evaluation"`
+}
+
+// RegisterCandidateResult is the registered version, aliased candidate.
+type RegisterCandidateResult struct {
+	Version int   `json:"version"`
+	Attempt int32 `json:"attempt"`
+}
+
+// RejectCandidateInput records a refused promotion in the registry.
+type RejectCandidateInput struct {
+	Model    string   `json:"model"`
+	Version  int      `json:"version"`
+	Approval Approval `json:"approval"`
+}
+
+// RejectCandidateResult confirms the record.
+type RejectCandidateResult struct {
+	Attempt int32 `json:"attempt"`
+}
+
 // DeployModelInput is an approved model to register and promote.
 type DeployModelInput struct {
-	Model      string       `json:"model"`
+	Model string `json:"model"`
+	// Version is the registered candidate; 0 registers the model first.
+	Version    int          `json:"version,omitempty"`
 	WorkflowID string       `json:"workflow_id"`
 	Trained    TrainedModel `json:"trained"`
 	Evaluation Evaluation   `json:"evaluation"`

@@ -54,13 +54,18 @@ step "Waiting for the deployment"
 step "Asking the gateway for predictions on three rows"
 "$BIN/mlpipe" predict churn-classifier --csv "$DATA" --limit 3
 
+step "Where the evaluation report is: bin/mlpipe report $ID"
+"$BIN/mlpipe" report "$ID"
+
 VERSION=$("$BIN/mlpipe" status "$ID" --format '{{.Result.Version}}')
+REPORT=$("$BIN/mlpipe" status "$ID" --format '{{.Result.ReportHTML}}')
 F1=$("$BIN/mlpipe" status "$ID" --format '{{printf "%.4f" (index .Result.Metrics "f1")}}')
 step "Done"
 cat <<TXT
   workflow ID    $ID
   model          churn-classifier version $VERSION (production)
   test F1        $F1
+  report         $REPORT
   predictions    POST http://127.0.0.1:8080/v1/models/churn-classifier:predict
   Web UI         http://localhost:8233/namespaces/default/workflows/$ID
                  (the stack stops now; \`make dev\` brings it back with this run in its history)

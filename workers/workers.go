@@ -16,11 +16,13 @@ import (
 func RegisterCPU(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.TrainingPipeline, workflow.RegisterOptions{Name: workflows.TrainingPipelineName})
 	for name, fn := range map[string]any{
-		"IngestData":       acts.IngestData,
-		"ValidateData":     acts.ValidateData,
-		"EngineerFeatures": acts.EngineerFeatures,
-		"EvaluateModel":    acts.EvaluateModel,
-		"DeployModel":      acts.DeployModel,
+		"IngestData":        acts.IngestData,
+		"ValidateData":      acts.ValidateData,
+		"EngineerFeatures":  acts.EngineerFeatures,
+		"EvaluateModel":     acts.EvaluateModel,
+		"RegisterCandidate": acts.RegisterCandidate,
+		"RejectCandidate":   acts.RejectCandidate,
+		"DeployModel":       acts.DeployModel,
 	} {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

@@ -74,6 +74,8 @@ type PipelineResult struct {
 	Approval   *activities.Approval    `json:"approval,omitempty"`
 	ModelURI   string                  `json:"model_uri,omitempty"`
 	ReportURI  string                  `json:"report_uri,omitempty"`
+	ReportHTML string                  `json:"report_html,omitempty"`
+	Champion   *activities.Champion    `json:"champion,omitempty"`
 	Features   *activities.FeatureSet  `json:"features,omitempty"`
 	Stages     []StageStatus           `json:"stages"`
 	Artifacts  map[string]artifact.Ref `json:"artifacts,omitempty"`

@@ -30,21 +30,33 @@ func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
 	if !ok {
 		return missing(st, "evaluation report")
 	}
-	// CheckThresholds visits metrics in sorted order: deterministic.
+	// CheckGate visits metrics in sorted order: deterministic.
+	scores, champ := ev.evaluation.Scores()
 	//workflowcheck:ignore
-	th := p.in.CheckThresholds(ev.evaluation.Metrics)
+	th := p.in.CheckGate(scores, champ)
 	p.status.Gate.Thresholds, p.result.Thresholds = th, th
 	var failed []string
 	for _, t := range th {
 		if !t.Passed {
-			failed = append(failed, fmt.Sprintf("%s (got %.4f)", t.Rule, t.Actual))
+			failed = append(failed, fmt.Sprintf("%s (got %.4f, %s)", t.Rule, t.Actual, t.Detail))
 		}
 	}
 	if len(failed) > 0 {
 		p.result.Outcome = OutcomeGateFailed
-		p.result.Reason = "evaluation threshold not met: " + strings.Join(failed, "; ")
+		p.result.Reason = "gate rules not met: " + strings.Join(failed, "; ")
 		return errNotPromoted
 	}
+
+	// A model that passed the rules is registered as the candidate, so the
+	// registry records the decision whatever it is.
+	var cand activities.RegisterCandidateResult
+	rctx := p.activityCtx(ctx, st, TaskQueueCPU, 5*time.Minute, 0, "register "+p.in.Model+" as the candidate")
+	if err := workflow.ExecuteActivity(rctx, a.RegisterCandidate, activities.RegisterCandidateInput{
+		Model: p.in.Model, WorkflowID: p.id, Trained: *m.model, Evaluation: *ev.evaluation,
+	}).Get(ctx, &cand); err != nil {
+		return err
+	}
+	p.result.Version = cand.Version
 
 	approval := activities.Approval{Decision: DecisionApproved, Approver: "evaluation_threshold", At: workflow.Now(ctx), Via: "gate"}
 	if p.in.Approval.IsRequired() {
@@ -55,12 +67,18 @@ func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
 		if d == nil {
 			p.result.Outcome = OutcomeApprovalTimeout
 			p.result.Reason = fmt.Sprintf("nobody approved within %s", p.in.Approval.Timeout)
-			return errNotPromoted
+			d = &activities.Approval{Decision: DecisionRejected, Comment: p.result.Reason, At: workflow.Now(ctx), Via: "timeout"}
+		} else if d.Decision == DecisionRejected {
+			p.result.Outcome = OutcomeRejected
+			p.result.Reason = fmt.Sprintf("rejected by %s: %s", d.Approver, d.Comment)
 		}
 		p.result.Approval = d
 		if d.Decision == DecisionRejected {
-			p.result.Outcome = OutcomeRejected
-			p.result.Reason = fmt.Sprintf("rejected by %s: %s", d.Approver, d.Comment)
+			rej := activities.RejectCandidateInput{Model: p.in.Model, Version: cand.Version, Approval: *d}
+			jctx := p.activityCtx(ctx, st, TaskQueueCPU, 5*time.Minute, 0, "record the refusal on the candidate")
+			if err := workflow.ExecuteActivity(jctx, a.RejectCandidate, rej).Get(ctx, nil); err != nil {
+				return err
+			}
 			return errNotPromoted
 		}
 		approval = *d
@@ -69,7 +87,7 @@ func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
 	p.setState(ctx, st.Name, StateRunning, "approved by "+approval.Approver+"; registering and promoting")
 
 	in := activities.DeployModelInput{
-		Model: p.in.Model, WorkflowID: p.id, Trained: *m.model, Evaluation: *ev.evaluation,
+		Model: p.in.Model, Version: cand.Version, WorkflowID: p.id, Trained: *m.model, Evaluation: *ev.evaluation,
 		Approval: approval, GatewayURL: p.in.Deployment.GatewayURL,
 	}
 	var res activities.DeployModelResult

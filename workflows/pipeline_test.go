@@ -55,6 +55,10 @@ type pipelineSuite struct {
 	testsuite.WorkflowTestSuite
 	env *testsuite.TestWorkflowEnvironment
 	f1  float64
+	// eval adjusts the mocked evaluation (intervals, champion).
+	eval func(*activities.Evaluation)
+	// rejected is what RejectCandidate recorded.
+	rejected *activities.RejectCandidateInput
 }
 
 func TestPipeline(t *testing.T) { suite.Run(t, new(pipelineSuite)) }
@@ -64,6 +68,8 @@ func (s *pipelineSuite) SetupTest() {
 	s.env.RegisterWorkflow(TrainingPipeline)
 	s.env.RegisterActivity(a)
 	s.f1 = 0.87
+	s.eval = nil
+	s.rejected = nil
 }
 
 func (s *pipelineSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
@@ -71,18 +77,29 @@ func (s *pipelineSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T())
 // mockStages makes every activity but DeployModel succeed.
 func (s *pipelineSuite) mockStages() {
 	ds := activities.Dataset{Ref: ref("raw.csv"), Rows: 5000, Columns: []string{"age", "churned"}}
-	fs := activities.FeatureSet{Version: "v1", Train: ref("train.csv"), Test: ref("test.csv"), Transform: ref("transform.json"), TrainRows: 4000, TestRows: 1000, Labels: [2]string{"no", "yes"}}
+	fs := activities.FeatureSet{Version: "v1", Train: ref("train.csv"), Test: ref("test.csv"), TestRaw: ref("test_raw.csv"), Transform: ref("transform.json"), TrainRows: 4000, TestRows: 1000, Labels: [2]string{"no", "yes"}}
 	s.env.OnActivity(a.IngestData, mock.Anything, mock.Anything).Return(activities.IngestDataResult{Dataset: ds, Attempt: 1}, nil).Maybe()
 	s.env.OnActivity(a.ValidateData, mock.Anything, mock.Anything).Return(activities.ValidateDataResult{Report: ref("validation.json"), Evaluated: 9, Attempt: 1}, nil).Maybe()
 	s.env.OnActivity(a.EngineerFeatures, mock.Anything, mock.Anything).Return(activities.EngineerFeaturesResult{Features: fs, Attempt: 1}, nil).Maybe()
 	s.env.OnActivity(a.TrainModel, mock.Anything, mock.Anything).Return(activities.TrainModelResult{Model: activities.TrainedModel{Bundle: ref("bundle.json"), Features: fs, Epochs: 40, Loss: 0.2}, Attempt: 1}, nil).Maybe()
 	s.env.OnActivity(a.EvaluateModel, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.EvaluateModelInput) (activities.EvaluateModelResult, error) {
-			return activities.EvaluateModelResult{Evaluation: activities.Evaluation{Report: ref("report.json"), Metrics: map[string]float64{"f1": s.f1, "accuracy": 0.93}, TestRows: 1000}, Attempt: 1}, nil
+			ev := activities.Evaluation{Report: ref("report.json"), HTML: ref("report.html"), Metrics: map[string]float64{"f1": s.f1, "accuracy": 0.93}, TestRows: 1000}
+			if s.eval != nil {
+				s.eval(&ev)
+			}
+			return activities.EvaluateModelResult{Evaluation: ev, Attempt: 1}, nil
+		}).Maybe()
+	s.env.OnActivity(a.RegisterCandidate, mock.Anything, mock.Anything).Return(activities.RegisterCandidateResult{Version: 3, Attempt: 1}, nil).Maybe()
+	s.env.OnActivity(a.RejectCandidate, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RejectCandidateInput) (activities.RejectCandidateResult, error) {
+			s.rejected = &in
+			return activities.RejectCandidateResult{Attempt: 1}, nil
 		}).Maybe()
 }
 
 func (s *pipelineSuite) expectDeploy() *activities.DeployModelInput {
+	// DeployModel promotes the registered candidate (version 3).
 	var got activities.DeployModelInput
 	s.env.OnActivity(a.DeployModel, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.DeployModelInput) (activities.DeployModelResult, error) {
@@ -128,6 +145,7 @@ func (s *pipelineSuite) TestHappyPathDeploysAfterApproval() {
 	s.Equal("signal", r.Approval.Via)
 	s.Equal("ship it", deploy.Approval.Comment)
 	s.Equal("file:///store/bundle.json", deploy.Trained.Bundle.URI)
+	s.Equal(3, deploy.Version, "the registered candidate is what gets promoted")
 	s.Len(r.Stages, 6)
 	for _, st := range r.Stages {
 		s.Equal(StateSucceeded, st.State, st.Name)
@@ -135,7 +153,7 @@ func (s *pipelineSuite) TestHappyPathDeploysAfterApproval() {
 		s.NotNil(st.EndedAt, st.Name)
 		s.EqualValues(1, st.Attempts, st.Name)
 	}
-	s.Equal([]artifact.Ref{ref("train.csv"), ref("test.csv"), ref("transform.json")}, r.Stages[2].Artifacts)
+	s.Equal([]artifact.Ref{ref("train.csv"), ref("test.csv"), ref("test_raw.csv"), ref("transform.json")}, r.Stages[2].Artifacts)
 	st := s.status()
 	s.Equal(OutcomeDeployed, st.State)
 	s.Require().Len(st.Gate.Thresholds, 1)
@@ -166,12 +184,56 @@ func (s *pipelineSuite) TestThresholdThatFailsDeploysNothing() {
 	s.env.ExecuteWorkflow(TrainingPipeline, testSpec())
 	r := s.result()
 	s.Equal(OutcomeGateFailed, r.Outcome)
-	s.Contains(r.Reason, "f1 >= 0.8 (got 0.6200)")
+	s.Contains(r.Reason, "f1 >= 0.8 (got 0.6200, point estimate)")
+	s.env.AssertNotCalled(s.T(), "RegisterCandidate", mock.Anything, mock.Anything)
 	s.Equal(0, r.Version)
 	s.Equal(StateRejected, r.Stages[5].State)
 	s.Require().Len(r.Thresholds, 1)
 	s.False(r.Thresholds[0].Passed)
 	s.env.AssertNotCalled(s.T(), "DeployModel", mock.Anything, mock.Anything)
+}
+
+func (s *pipelineSuite) TestChangeThresholdAgainstTheChampion() {
+	in := testSpec()
+	in.ChampionThreshold = map[string]float64{"f1": 0.01}
+	s.eval = func(ev *activities.Evaluation) {
+		ev.Champion = &activities.Champion{Version: 2, Metrics: map[string]float64{"f1": 0.90}}
+	}
+	s.mockStages()
+	s.env.ExecuteWorkflow(TrainingPipeline, in)
+	r := s.result()
+	s.Equal(OutcomeGateFailed, r.Outcome, "0.87 is more than 0.01 below the champion's 0.90")
+	s.Contains(r.Reason, "f1 >= champion - 0.01")
+	s.Require().Len(r.Thresholds, 2)
+	s.True(r.Thresholds[0].Passed)
+	s.False(r.Thresholds[1].Passed)
+	s.Equal(2, r.Champion.Version)
+}
+
+func (s *pipelineSuite) TestFirstModelSkipsChangeThresholds() {
+	in := testSpec()
+	in.ChampionThreshold = map[string]float64{"f1": 0.01}
+	s.mockStages()
+	s.expectDeploy()
+	s.signalAfter(time.Hour, SignalApprove, Decision{Approver: "alice"})
+	s.env.ExecuteWorkflow(TrainingPipeline, in)
+	r := s.result()
+	s.Equal(OutcomeDeployed, r.Outcome)
+	s.Len(r.Thresholds, 1, "no champion, no change rule")
+}
+
+func (s *pipelineSuite) TestGateOnTheLowerConfidenceBound() {
+	in := testSpec()
+	in.Evaluation.GateOn = spec.GateOnLowerBound
+	s.eval = func(ev *activities.Evaluation) {
+		ev.Low = map[string]float64{"f1": 0.78}
+		ev.High = map[string]float64{"f1": 0.91}
+	}
+	s.mockStages()
+	s.env.ExecuteWorkflow(TrainingPipeline, in)
+	r := s.result()
+	s.Equal(OutcomeGateFailed, r.Outcome, "the point estimate 0.87 passes, its lower bound 0.78 does not")
+	s.Contains(r.Reason, "lower bound of the 95% interval")
 }
 
 func (s *pipelineSuite) TestRejectionDeploysNothing() {
@@ -184,6 +246,10 @@ func (s *pipelineSuite) TestRejectionDeploysNothing() {
 	s.Require().NotNil(r.Approval)
 	s.Equal(DecisionRejected, r.Approval.Decision)
 	s.env.AssertNotCalled(s.T(), "DeployModel", mock.Anything, mock.Anything)
+	s.Require().NotNil(s.rejected, "the registry keeps the refusal")
+	s.Equal(3, s.rejected.Version)
+	s.Equal("bob", s.rejected.Approval.Approver)
+	s.Equal("recall too low for the VIP segment", s.rejected.Approval.Comment)
 }
 
 func (s *pipelineSuite) TestApprovalTimesOutAfterTheSpecTimeout() {
@@ -199,6 +265,9 @@ func (s *pipelineSuite) TestApprovalTimesOutAfterTheSpecTimeout() {
 	s.Contains(r.Reason, "48h0m0s")
 	s.GreaterOrEqual(s.env.Now().Sub(start), 48*time.Hour)
 	s.env.AssertNotCalled(s.T(), "DeployModel", mock.Anything, mock.Anything)
+	s.Require().NotNil(s.rejected)
+	s.Equal("timeout", s.rejected.Approval.Via)
+	s.Equal(DecisionRejected, s.rejected.Approval.Decision)
 }
 
 func (s *pipelineSuite) TestDefaultApprovalTimeoutIs72h() {

@@ -174,7 +174,7 @@ func (p *pipeline) engineer(ctx workflow.Context, st spec.Stage) error {
 	if fs.Reused {
 		msg += " (reused)"
 	}
-	p.finish(st.Name, res.Attempt, []artifact.Ref{fs.Train, fs.Test, fs.Transform}, nil, msg)
+	p.finish(st.Name, res.Attempt, []artifact.Ref{fs.Train, fs.Test, fs.TestRaw, fs.Transform}, nil, msg)
 	p.result.Features = &fs
 	p.produce(st, output{features: &fs})
 	return nil
@@ -215,7 +215,10 @@ func (p *pipeline) evaluate(ctx workflow.Context, st spec.Stage) error {
 	if !ok {
 		return missing(st, "trained model")
 	}
-	in := activities.EvaluateModelInput{Model: *m.model}
+	in := activities.EvaluateModelInput{
+		Model: *m.model, ModelName: p.in.Model, WorkflowID: p.id, Settings: p.in.Evaluation,
+		EvaluationThreshold: p.in.EvaluationThreshold, ChampionThreshold: p.in.ChampionThreshold,
+	}
 	summary := "held-out test split of feature set " + m.model.Features.Version
 	if src, ok := p.input(st, func(o output) bool { return o.source != "" }); ok {
 		in.TestSource, summary = src.source, src.source
@@ -227,10 +230,13 @@ func (p *pipeline) evaluate(ctx workflow.Context, st spec.Stage) error {
 		return err
 	}
 	ev := res.Evaluation
-	p.finish(st.Name, res.Attempt, []artifact.Ref{ev.Report}, ev.Metrics,
+	p.finish(st.Name, res.Attempt, []artifact.Ref{ev.Report, ev.HTML}, ev.Metrics,
 		fmt.Sprintf("f1 %.3f, accuracy %.3f, roc_auc %.3f on %d rows", ev.Metrics["f1"], ev.Metrics["accuracy"], ev.Metrics["roc_auc"], ev.TestRows))
 	p.result.Metrics = ev.Metrics
-	p.result.ReportURI = ev.Report.URI
+	p.result.ReportURI, p.result.ReportHTML = ev.Report.URI, ev.HTML.URI
+	if ev.Champion != nil {
+		p.result.Champion = ev.Champion
+	}
 	p.produce(st, output{evaluation: &ev})
 	return nil
 }

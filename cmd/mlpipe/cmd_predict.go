@@ -79,20 +79,5 @@ func csvRows(path string, n int) ([]map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n = min(n, fr.NumRows())
-	rows := make([]map[string]any, n)
-	for i := range rows {
-		rows[i] = map[string]any{}
-		for _, c := range fr.Columns() {
-			if c.Null[i] {
-				continue
-			}
-			if c.Kind == frame.Float {
-				rows[i][c.Name] = c.Floats[i]
-			} else {
-				rows[i][c.Name] = c.Format(i)
-			}
-		}
-	}
-	return rows, nil
+	return fr.Records(n), nil
 }

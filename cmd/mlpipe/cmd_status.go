@@ -69,6 +69,7 @@ func (m *Main) status(ctx context.Context, args []string) error {
 	if *out == "json" {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(st)
 	}
 	printStatus(m.Stdout, pos[0], st)

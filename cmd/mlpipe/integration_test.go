@@ -237,6 +237,42 @@ func TestPipelineThroughMlpipeCommands(t *testing.T) {
 		p, code := s.predict(twoCustomers)
 		return code == http.StatusOK && p.Version == 2
 	}, 30*time.Second, 100*time.Millisecond)
+
+	// The second version was compared with the first, its champion.
+	out, code = s.mlpipe("status", id+"-2", "-o", "json")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, `"rule": "f1 >= champion - 0.01"`)
+
+	// The evaluation report is a page a reviewer can open.
+	out, code = s.mlpipe("report", id+"-2")
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "html  file://")
+	htmlPath := strings.TrimPrefix(strings.Fields(strings.Split(out, "\n")[0])[1], "file://")
+	page, err := os.ReadFile(htmlPath)
+	require.NoError(t, err)
+	assert.Equal(t, 4, strings.Count(string(page), "data:image/png;base64,"))
+	assert.Contains(t, string(page), "churn-classifier v1", "the champion is named")
+
+	// A third run is rejected; the registry keeps who said no and why.
+	out, code = s.mlpipe("run", "-f", spec, "--id", id+"-3", "--detach")
+	require.Equal(t, 0, code, out)
+	s.waitForState(id+"-3", workflows.StateWaiting)
+	out, code = s.mlpipe("reject", id+"-3", "--as", "bob", "--comment", "age 70+ slice regressed")
+	require.Equal(t, 0, code, out)
+	s.waitForState(id+"-3", workflows.OutcomeRejected)
+
+	out, code = s.mlpipe("models", "ls", "churn-classifier")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "rejected by bob")
+	assert.Contains(t, out, "approved by alice")
+	out, code = s.mlpipe("models", "show", "churn-classifier@3")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "age 70+ slice regressed")
+	out, code = s.mlpipe("models", "show", "churn-classifier")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "version 2", "production is still version 2")
+	p, _ := s.predict(twoCustomers)
+	assert.Equal(t, 2, p.Version, "a rejected model is never served")
 }
 
 // Bad input is refused before anything starts, with a message that says

@@ -30,6 +30,9 @@ Usage:
   mlpipe status WORKFLOW_ID [-o json]     show a pipeline's stages, gate and result
   mlpipe approve WORKFLOW_ID --as NAME    approve the promotion (validated Update)
   mlpipe reject WORKFLOW_ID --as NAME     reject the promotion
+  mlpipe report WORKFLOW_ID               where the evaluation report (HTML and JSON) is
+  mlpipe models ls [NAME]                 registered models, or one model's versions
+  mlpipe models show NAME[@VERSION|@ALIAS]  one version: lineage, metrics, approval
   mlpipe worker --queue cpu|gpu           run a worker on mlpipe-cpu or mlpipe-gpu
   mlpipe serve [--addr HOST:PORT]         serve production models over HTTP
   mlpipe dev                              run a Temporal dev server, both workers and the gateway
@@ -67,6 +70,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	cmds := map[string]func(context.Context, []string) error{
 		"spec": m.spec, "run": m.run, "status": m.status, "approve": m.approve, "reject": m.reject,
 		"worker": m.worker, "serve": m.serve, "dev": m.dev, "gen": m.gen, "predict": m.predict,
+		"report": m.report, "models": m.models,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

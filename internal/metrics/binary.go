@@ -1,10 +1,6 @@
 package metrics
 
-import (
-	"fmt"
-	"math"
-	"sort"
-)
+import "fmt"
 
 // logLossEps clips probabilities away from 0 and 1 so one confident mistake
 // costs about 34.5 instead of +Inf (scikit-learn clipped at the same 1e-15).
@@ -14,43 +10,13 @@ const logLossEps = 1e-15
 // 0/1. A sample is predicted positive when proba > threshold (strictly, so
 // threshold 0.5 matches scikit-learn's predict). Precision, recall and F1 are
 // 0 when their denominator is 0 (scikit-learn's zero_division=0). ROC AUC is
-// NaN, not an error, when yTrue holds a single class, so the other metrics
-// are still reported.
+// NaN, not an error, when yTrue holds a single class, and PR AUC when it
+// holds no positive, so the other metrics are still reported.
 func Binary(yTrue, proba []float64, threshold float64) (Report, error) {
-	if err := check(yTrue, proba, threshold); err != nil {
+	if err := Validate(yTrue, proba, threshold); err != nil {
 		return Report{}, err
 	}
-	r := Report{Support: len(yTrue), Threshold: threshold}
-	var ll float64
-	for i, y := range yTrue {
-		p := proba[i]
-		pos := p > threshold
-		switch {
-		case y == 1 && pos:
-			r.Confusion.TP++
-		case y == 1:
-			r.Confusion.FN++
-		case pos:
-			r.Confusion.FP++
-		default:
-			r.Confusion.TN++
-		}
-		pc := math.Min(math.Max(p, logLossEps), 1-logLossEps)
-		if y == 1 {
-			ll -= math.Log(pc)
-		} else {
-			ll -= math.Log(1 - pc)
-		}
-	}
-	c := r.Confusion
-	r.Positives = c.TP + c.FN
-	r.Accuracy = float64(c.TP+c.TN) / float64(r.Support)
-	r.Precision = ratio(c.TP, c.TP+c.FP)
-	r.Recall = ratio(c.TP, c.TP+c.FN)
-	r.F1 = ratio(2*c.TP, 2*c.TP+c.FP+c.FN)
-	r.LogLoss = ll / float64(r.Support)
-	r.ROCAUC = rocAUC(yTrue, proba, r.Positives)
-	return r, nil
+	return newScorer(yTrue, proba).report(nil, threshold, true), nil
 }
 
 func ratio(num, den int) float64 {
@@ -60,7 +26,12 @@ func ratio(num, den int) float64 {
 	return float64(num) / float64(den)
 }
 
-func check(yTrue, proba []float64, threshold float64) error {
+// Validate reports why yTrue, proba and threshold cannot be scored: empty or
+// unequal lengths, a label other than 0/1, a probability or threshold
+// outside [0, 1]. The functions that return no error (ROC, PR, PerClass,
+// ThresholdSweep, Calibration, Bootstrap) return nil for such input; call
+// Validate first, or use Evaluate, which does.
+func Validate(yTrue, proba []float64, threshold float64) error {
 	switch {
 	case len(yTrue) == 0:
 		return fmt.Errorf("metrics: no samples to score")
@@ -78,38 +49,4 @@ func check(yTrue, proba []float64, threshold float64) error {
 		}
 	}
 	return nil
-}
-
-// rocAUC uses the Mann–Whitney form: rank all scores (tied scores share
-// their average rank), then AUC = (Σ ranks of positives − P(P+1)/2) / (P·N).
-// A tied positive/negative pair thus counts one half, as in the ROC curve's
-// trapezoid. NaN when either class is absent.
-func rocAUC(yTrue, proba []float64, pos int) float64 {
-	n := len(yTrue)
-	neg := n - pos
-	if pos == 0 || neg == 0 {
-		return math.NaN()
-	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(a, b int) bool { return proba[idx[a]] < proba[idx[b]] })
-	var rankSum float64
-	for lo := 0; lo < n; {
-		hi := lo
-		for hi+1 < n && proba[idx[hi+1]] == proba[idx[lo]] {
-			hi++
-		}
-		// Ranks are 1-based: the tie group lo..hi shares (lo+1 + hi+1) / 2.
-		avg := float64(lo+hi+2) / 2
-		for k := lo; k <= hi; k++ {
-			if yTrue[idx[k]] == 1 {
-				rankSum += avg
-			}
-		}
-		lo = hi + 1
-	}
-	p, q := float64(pos), float64(neg)
-	return (rankSum - p*(p+1)/2) / (p * q)
 }

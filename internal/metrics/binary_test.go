@@ -150,8 +150,10 @@ func TestReportJSONUsesSnakeCase(t *testing.T) {
 }
 
 func TestGetNamesAndDirection(t *testing.T) {
-	r := Report{Accuracy: 0.1, Precision: 0.2, Recall: 0.3, F1: 0.4, ROCAUC: 0.5, LogLoss: 0.6}
-	want := []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6}
+	r := Report{Accuracy: 0.1, BalancedAccuracy: 0.15, Precision: 0.2, Recall: 0.3, F1: 0.4,
+		F1Macro: 0.45, F1Weighted: 0.47, ROCAUC: 0.5, PRAUC: 0.55, LogLoss: 0.6, Brier: 0.7}
+	want := []float64{0.1, 0.15, 0.2, 0.3, 0.4, 0.45, 0.47, 0.5, 0.55, 0.6, 0.7}
+	require.Len(t, Names(), len(want))
 	for i, name := range Names() {
 		v, ok := r.Get(name)
 		assert.True(t, ok, name)
@@ -161,7 +163,8 @@ func TestGetNamesAndDirection(t *testing.T) {
 	assert.False(t, ok)
 
 	assert.False(t, HigherIsBetter("log_loss"))
-	for _, name := range []string{"accuracy", "precision", "recall", "f1", "roc_auc"} {
+	assert.False(t, HigherIsBetter("brier"))
+	for _, name := range []string{"accuracy", "balanced_accuracy", "precision", "recall", "f1", "f1_macro", "f1_weighted", "roc_auc", "pr_auc"} {
 		assert.True(t, HigherIsBetter(name), name)
 	}
 }

@@ -2,73 +2,66 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"path"
-	"strings"
-	"time"
-
-	"github.com/mlpipe/mlpipe/internal/artifact"
 )
 
-// aliasDoc is the stored form of an alias.
-type aliasDoc struct {
-	Alias     string    `json:"alias"`
-	Version   int       `json:"version"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-func aliasKey(name, alias string) string { return root + name + "/aliases/" + alias + ".json" }
-
-// SetAlias points alias at an existing version of the model.
-func (r *Registry) SetAlias(ctx context.Context, name, alias string, version int) error {
+// SetAlias points alias at an existing version of the model. Pointing it where
+// it already points records nothing.
+func (r *Registry) SetAlias(ctx context.Context, name, alias string, version int, opts ...ChangeOption) error {
 	if err := validateName("alias", alias); err != nil {
 		return fmt.Errorf("set alias: %w", err)
 	}
 	if _, err := r.Get(ctx, name, version); err != nil {
 		return fmt.Errorf("set alias %s of %s: %w", alias, name, err)
 	}
-	if err := r.writeJSON(ctx, aliasKey(name, alias), aliasDoc{Alias: alias, Version: version, UpdatedAt: r.now()}); err != nil {
+	_, _, err := r.changeAliases(ctx, name, opts, func(a map[string]int, ev *AliasEvent) (bool, error) {
+		ev.Action, ev.Alias, ev.Version = ActionSet, alias, version
+		if a[alias] == version {
+			return false, nil
+		}
+		a[alias] = version
+		return true, nil
+	})
+	if err != nil {
 		return fmt.Errorf("set alias %s of %s: %w", alias, name, err)
 	}
 	return nil
 }
 
-// DeleteAlias removes an alias by pointing it at version 0, which Alias
-// reports as unset: the artifact store has no delete.
-func (r *Registry) DeleteAlias(ctx context.Context, name, alias string) error {
+// DeleteAlias unsets an alias; deleting an unset alias records nothing.
+func (r *Registry) DeleteAlias(ctx context.Context, name, alias string, opts ...ChangeOption) error {
 	if err := validateName("alias", alias); err != nil {
 		return fmt.Errorf("delete alias: %w", err)
 	}
-	if err := r.writeJSON(ctx, aliasKey(name, alias), aliasDoc{Alias: alias, Version: 0, UpdatedAt: r.now()}); err != nil {
+	if err := validateName("model", name); err != nil {
+		return fmt.Errorf("delete alias %s: %w", alias, err)
+	}
+	_, _, err := r.changeAliases(ctx, name, opts, func(a map[string]int, ev *AliasEvent) (bool, error) {
+		ev.Action, ev.Alias = ActionDelete, alias
+		if _, ok := a[alias]; !ok {
+			return false, nil
+		}
+		delete(a, alias)
+		return true, nil
+	})
+	if err != nil {
 		return fmt.Errorf("delete alias %s of %s: %w", alias, name, err)
 	}
 	return nil
 }
 
-// aliasVersion returns the version number an alias points at, or 0 if unset.
-func (r *Registry) aliasVersion(ctx context.Context, name, alias string) (int, error) {
-	if err := validateName("model", name); err != nil {
-		return 0, err
-	}
-	if err := validateName("alias", alias); err != nil {
-		return 0, err
-	}
-	var doc aliasDoc
-	if err := r.readJSON(ctx, aliasKey(name, alias), &doc); err != nil {
-		if errors.Is(err, artifact.ErrNotFound) {
-			return 0, nil
-		}
-		return 0, fmt.Errorf("read alias %s of %s: %w", alias, name, err)
-	}
-	return doc.Version, nil
-}
-
 // Alias returns the version an alias points at; ok is false when it is unset.
 func (r *Registry) Alias(ctx context.Context, name, alias string) (v Version, ok bool, err error) {
-	n, err := r.aliasVersion(ctx, name, alias)
-	if err != nil || n == 0 {
+	if err := validateName("alias", alias); err != nil {
 		return Version{}, false, err
+	}
+	aliases, err := r.Aliases(ctx, name)
+	if err != nil {
+		return Version{}, false, err
+	}
+	n, ok := aliases[alias]
+	if !ok {
+		return Version{}, false, nil
 	}
 	v, err = r.Get(ctx, name, n)
 	if err != nil {
@@ -82,72 +75,62 @@ func (r *Registry) Aliases(ctx context.Context, name string) (map[string]int, er
 	if err := validateName("model", name); err != nil {
 		return nil, err
 	}
-	keys, err := r.store.List(ctx, root+name+"/aliases/")
-	if err != nil {
-		return nil, fmt.Errorf("list aliases of %s: %w", name, err)
-	}
-	out := map[string]int{}
-	for _, k := range keys {
-		alias := strings.TrimSuffix(path.Base(k), ".json")
-		n, err := r.aliasVersion(ctx, name, alias)
-		if err != nil {
-			return nil, err
-		}
-		if n != 0 {
-			out[alias] = n
-		}
-	}
-	return out, nil
+	a, _, err := r.currentAliases(ctx, name)
+	return a, err
 }
 
-// Promote makes version the production version. The version it replaces
-// becomes previous (the rollback target), and candidate is cleared if it
-// pointed at the promoted version. Promoting the current production version
-// changes nothing. The aliases are separate documents, so two concurrent
-// promotions of one model may interleave; rollouts promote one at a time.
-func (r *Registry) Promote(ctx context.Context, name string, version int) error {
+// Promote makes version the production version in one change: the version it
+// replaces becomes previous (the rollback target), and candidate is cleared if
+// it pointed at the promoted version. Concurrent promotions are serialised by
+// the alias log, so none is lost. Promoting the current production version
+// changes nothing and records nothing, which keeps retries idempotent.
+func (r *Registry) Promote(ctx context.Context, name string, version int, opts ...ChangeOption) error {
 	if _, err := r.Get(ctx, name, version); err != nil {
 		return fmt.Errorf("promote %s version %d: %w", name, version, err)
 	}
-	cur, err := r.aliasVersion(ctx, name, AliasProduction)
+	_, _, err := r.changeAliases(ctx, name, opts, func(a map[string]int, ev *AliasEvent) (bool, error) {
+		ev.Action, ev.Version = ActionPromote, version
+		cur, ok := a[AliasProduction]
+		if ok && cur == version {
+			return false, nil
+		}
+		if ok {
+			a[AliasPrevious] = cur
+		}
+		a[AliasProduction] = version
+		if a[AliasCandidate] == version {
+			delete(a, AliasCandidate)
+		}
+		return true, nil
+	})
 	if err != nil {
 		return fmt.Errorf("promote %s version %d: %w", name, version, err)
-	}
-	if cur == version {
-		return nil
-	}
-	if cur != 0 {
-		if err := r.SetAlias(ctx, name, AliasPrevious, cur); err != nil {
-			return fmt.Errorf("promote %s version %d: %w", name, version, err)
-		}
-	}
-	if err := r.SetAlias(ctx, name, AliasProduction, version); err != nil {
-		return fmt.Errorf("promote %s version %d: %w", name, version, err)
-	}
-	cand, err := r.aliasVersion(ctx, name, AliasCandidate)
-	if err != nil {
-		return fmt.Errorf("promote %s version %d: %w", name, version, err)
-	}
-	if cand == version {
-		if err := r.DeleteAlias(ctx, name, AliasCandidate); err != nil {
-			return fmt.Errorf("promote %s version %d: %w", name, version, err)
-		}
 	}
 	return nil
 }
 
-// Rollback swaps production and previous, undoing the last Promote, and
-// returns the version now in production.
-func (r *Registry) Rollback(ctx context.Context, name string) (Version, error) {
-	prev, err := r.aliasVersion(ctx, name, AliasPrevious)
+// Rollback swaps production and previous in one change, undoing the last
+// Promote, and returns the version now in production.
+func (r *Registry) Rollback(ctx context.Context, name string, opts ...ChangeOption) (Version, error) {
+	if err := validateName("model", name); err != nil {
+		return Version{}, fmt.Errorf("rollback: %w", err)
+	}
+	ev, _, err := r.changeAliases(ctx, name, opts, func(a map[string]int, ev *AliasEvent) (bool, error) {
+		prev, ok := a[AliasPrevious]
+		if !ok {
+			return false, fmt.Errorf("no previous production version to return to: %w", ErrNotFound)
+		}
+		ev.Action, ev.Version = ActionRollback, prev
+		if cur, ok := a[AliasProduction]; ok {
+			a[AliasPrevious] = cur
+		} else {
+			delete(a, AliasPrevious)
+		}
+		a[AliasProduction] = prev
+		return true, nil
+	})
 	if err != nil {
 		return Version{}, fmt.Errorf("rollback %s: %w", name, err)
 	}
-	if prev == 0 {
-		return Version{}, fmt.Errorf("rollback %s: no previous production version to return to: %w", name, ErrNotFound)
-	}
-	if err := r.Promote(ctx, name, prev); err != nil {
-		return Version{}, fmt.Errorf("rollback %s: %w", name, err)
-	}
-	return r.Get(ctx, name, prev)
+	return r.Get(ctx, name, ev.Version)
 }

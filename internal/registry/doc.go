@@ -5,9 +5,12 @@
 // It keeps everything as small JSON documents in an artifact.Store, so the same
 // registry works on a local directory and on S3:
 //
-//	registry/<name>/versions/<n>.json   one per registered version
-//	registry/<name>/aliases/<alias>.json which version an alias points at
+//	registry/<name>/versions/<n>.json          one per registered version
+//	registry/<name>/aliases/<seq>.json         every alias after change seq (zero-padded), and who made it
 //
-// Version numbers are claimed with the store's create-only write, so concurrent
-// registrations from many workers never share or lose a number.
+// Version numbers and alias changes are claimed with the store's create-only
+// write, so concurrent registrations and promotions from many workers never
+// share a number or lose an update. The alias documents are never overwritten:
+// the highest seq is the current state and the whole sequence is the audit
+// trail (History).
 package registry

@@ -90,6 +90,21 @@ func (r *Registry) Register(ctx context.Context, v Version) (Version, error) {
 	}
 }
 
+// RegisterCandidate registers v and points the candidate alias at it: the
+// state of a trained model awaiting the approval gate. The two steps are not
+// one write: if the alias change fails, the version stays registered and the
+// error says which version to SetAlias (or Promote) by hand.
+func (r *Registry) RegisterCandidate(ctx context.Context, v Version, opts ...ChangeOption) (Version, error) {
+	v, err := r.Register(ctx, v)
+	if err != nil {
+		return Version{}, err
+	}
+	if err := r.SetAlias(ctx, v.Name, AliasCandidate, v.Version, opts...); err != nil {
+		return v, fmt.Errorf("registered %s version %d but could not make it the candidate: %w", v.Name, v.Version, err)
+	}
+	return v, nil
+}
+
 // Get returns one version; a missing one is an error wrapping ErrNotFound.
 func (r *Registry) Get(ctx context.Context, name string, version int) (Version, error) {
 	if err := validateName("model", name); err != nil {
@@ -156,8 +171,10 @@ func (r *Registry) Models(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// RecordApproval stores the gate's decision on a version. Repeating it replaces
-// the earlier decision.
+// RecordApproval stores the gate's decision on a version, approved or
+// rejected; Get returns it afterwards. Repeating it replaces the earlier
+// decision (last writer wins: a decision is a fact about the version, not a
+// change built on the previous one). It moves no alias.
 func (r *Registry) RecordApproval(ctx context.Context, name string, version int, a Approval) (Version, error) {
 	if a.Decision != DecisionApproved && a.Decision != DecisionRejected {
 		return Version{}, fmt.Errorf("record approval for %s version %d: decision %q must be %q or %q", name, version, a.Decision, DecisionApproved, DecisionRejected)

@@ -20,6 +20,7 @@ type Version struct {
 	Params     map[string]any     `json:"params,omitempty"`
 	DataDigest string             `json:"data_digest,omitempty"`
 	WorkflowID string             `json:"workflow_id,omitempty"`
+	ReportURI  string             `json:"report_uri,omitempty"` // the evaluation report the gate was decided on
 	CreatedAt  time.Time          `json:"created_at"`
 	Approval   *Approval          `json:"approval,omitempty"`
 }

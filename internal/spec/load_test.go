@@ -32,7 +32,12 @@ func TestLoadExample(t *testing.T) {
 		BatchSize: 128, L2: 0.0001, Seed: 7,
 	}, p.Hyperparameters)
 
-	assert.Equal(t, map[string]float64{"f1": 0.80}, p.EvaluationThreshold)
+	assert.Equal(t, map[string]float64{"f1": 0.80, "log_loss": 0.35}, p.EvaluationThreshold)
+	assert.Equal(t, map[string]float64{"f1": 0.01}, p.ChampionThreshold)
+	assert.Equal(t, spec.Evaluation{
+		Slices:    []spec.Slice{{Column: "status"}, {Column: "plan"}, {Column: "age", Buckets: []float64{0, 30, 50, 70, 150}}},
+		Bootstrap: 1000, GateOn: spec.GateOnPoint, Threshold: 0.5,
+	}, p.Evaluation)
 	assert.Equal(t, []string{"alice", "bob", "demo"}, p.Approval.Approvers)
 	assert.Equal(t, 72*time.Hour, p.Approval.Timeout.D())
 	assert.True(t, p.Approval.IsRequired())

@@ -28,8 +28,13 @@ type Pipeline struct {
 	// where higher is better must reach the bound; loss metrics must not
 	// exceed it.
 	EvaluationThreshold map[string]float64 `json:"evaluation_threshold,omitempty" yaml:"evaluation_threshold"`
-	Approval            Approval           `json:"approval" yaml:"approval"`
-	Deployment          Deployment         `json:"deployment" yaml:"deployment"`
+	// ChampionThreshold bounds how much worse than the production model a
+	// candidate may be: metric → largest allowed drop (rise, for losses).
+	// The first version of a model has no champion and skips it.
+	ChampionThreshold map[string]float64 `json:"champion_threshold,omitempty" yaml:"champion_threshold"`
+	Evaluation        Evaluation         `json:"evaluation" yaml:"evaluation"`
+	Approval          Approval           `json:"approval" yaml:"approval"`
+	Deployment        Deployment         `json:"deployment" yaml:"deployment"`
 
 	// Stages is the DAG, in the order the spec lists them.
 	Stages Stages `json:"stages" yaml:"stages"`
@@ -47,6 +52,29 @@ type Data struct {
 	Target string `json:"target" yaml:"target"`
 	// Positive is the label value that counts as the positive class.
 	Positive string `json:"positive" yaml:"positive"`
+}
+
+// Evaluation configures model_evaluation beyond the metrics themselves.
+type Evaluation struct {
+	// Slices are columns whose values (or numeric buckets) get their own
+	// metrics, e.g. status, or age in buckets.
+	Slices []Slice `json:"slices,omitempty" yaml:"slices"`
+	// Bootstrap is the number of resamples behind the 95% intervals
+	// (default 1000; -1 turns intervals off).
+	Bootstrap int `json:"bootstrap,omitempty" yaml:"bootstrap"`
+	// GateOn is "point" (default) or "lower_bound": gate rules then
+	// compare the interval's pessimistic end.
+	GateOn string `json:"gate_on,omitempty" yaml:"gate_on"`
+	// Threshold is the probability above which the positive label is
+	// predicted (default 0.5).
+	Threshold float64 `json:"threshold,omitempty" yaml:"threshold"`
+}
+
+// Slice names a column to slice the test set by. A numeric column needs
+// Buckets: ascending edges, each bucket [edge_i, edge_i+1).
+type Slice struct {
+	Column  string    `json:"column" yaml:"column"`
+	Buckets []float64 `json:"buckets,omitempty" yaml:"buckets"`
 }
 
 // Approval configures the human half of the promotion gate.

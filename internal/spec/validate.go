@@ -5,7 +5,6 @@ import (
 	"math"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/mlpipe/mlpipe/internal/metrics"
@@ -59,6 +58,16 @@ func (p *Pipeline) Validate() error {
 			probs.add("evaluation_threshold.%s: %v is not a number", m, v)
 		}
 	}
+	for _, m := range slices.Sorted(maps.Keys(p.ChampionThreshold)) {
+		v := p.ChampionThreshold[m]
+		switch {
+		case !slices.Contains(metrics.Names(), m):
+			probs.add("champion_threshold: unknown metric %q; use one of %s", m, strings.Join(metrics.Names(), ", "))
+		case math.IsNaN(v) || v < 0:
+			probs.add("champion_threshold.%s: %v must be a non-negative allowed drop, e.g. 0.01", m, v)
+		}
+	}
+	p.checkEvaluation(&probs)
 	for _, st := range p.Stages {
 		p.checkStage(st, &probs)
 	}
@@ -117,41 +126,33 @@ func (p *Pipeline) checkStage(st Stage, probs *problems) {
 	}
 }
 
-// Threshold is one gate condition, checked against an evaluation report.
-type Threshold struct {
-	Metric string  `json:"metric"`
-	Bound  float64 `json:"bound"`
-	Actual float64 `json:"actual"`
-	Passed bool    `json:"passed"`
-	// Rule reads as the condition, e.g. "f1 >= 0.8".
-	Rule string `json:"rule"`
-}
-
-// CheckThresholds evaluates every evaluation_threshold against measured
-// metrics, in metric-name order. A metric the report lacks fails.
-func (p *Pipeline) CheckThresholds(measured map[string]float64) []Threshold {
-	out := make([]Threshold, 0, len(p.EvaluationThreshold))
-	for _, m := range slices.Sorted(maps.Keys(p.EvaluationThreshold)) {
-		bound := p.EvaluationThreshold[m]
-		t := Threshold{Metric: m, Bound: bound}
-		actual, ok := measured[m]
-		t.Actual = actual
-		op := ">="
-		if !metrics.HigherIsBetter(m) {
-			op = "<="
-		}
-		t.Rule = m + " " + op + " " + trimFloat(bound)
-		switch {
-		case !ok || math.IsNaN(actual):
-			t.Passed = false
-		case op == ">=":
-			t.Passed = actual >= bound
-		default:
-			t.Passed = actual <= bound
-		}
-		out = append(out, t)
+func (p *Pipeline) checkEvaluation(probs *problems) {
+	e := &p.Evaluation
+	switch e.GateOn {
+	case "":
+		e.GateOn = GateOnPoint
+	case GateOnPoint, GateOnLowerBound:
+	default:
+		probs.add("evaluation.gate_on %q: use point or lower_bound", e.GateOn)
 	}
-	return out
+	if e.Bootstrap == 0 {
+		e.Bootstrap = 1000
+	}
+	if e.GateOn == GateOnLowerBound && e.Bootstrap < 0 {
+		probs.add("evaluation.gate_on lower_bound needs bootstrap intervals; remove bootstrap: %d", e.Bootstrap)
+	}
+	if e.Threshold == 0 {
+		e.Threshold = 0.5
+	}
+	if e.Threshold <= 0 || e.Threshold >= 1 {
+		probs.add("evaluation.threshold %v must be between 0 and 1", e.Threshold)
+	}
+	for i, s := range e.Slices {
+		if s.Column == "" {
+			probs.add("evaluation.slices[%d]: name a column", i)
+		}
+		if !slices.IsSorted(s.Buckets) || len(s.Buckets) == 1 {
+			probs.add("evaluation.slices[%d] (%s): buckets must be at least two ascending edges", i, s.Column)
+		}
+	}
 }
-
-func trimFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

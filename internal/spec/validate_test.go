@@ -1,8 +1,10 @@
 package spec_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,10 +24,24 @@ func loadErr(t *testing.T, replacements ...string) (string, string) {
 	return err.Error(), path
 }
 
+// exampleLine is the 1-based line of the example spec holding text.
+func exampleLine(t *testing.T, text string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(exampleDir, "pipeline.yaml"))
+	require.NoError(t, err)
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%q is not in the example spec", text)
+	return 0
+}
+
 func TestLoadRefusesUnknownMetricThreshold(t *testing.T) {
 	msg, path := loadErr(t, "  f1: 0.80", "  f2: 0.80")
 	assert.Equal(t, "spec "+path+`: invalid pipeline spec: evaluation_threshold: unknown metric "f2"; `+
-		"use one of accuracy, precision, recall, f1, roc_auc, log_loss", msg)
+		"use one of accuracy, balanced_accuracy, precision, recall, f1, f1_macro, f1_weighted, roc_auc, pr_auc, log_loss, brier", msg)
 }
 
 func TestLoadRefusesUnknownKeyNamingItsLine(t *testing.T) {
@@ -36,7 +52,8 @@ func TestLoadRefusesUnknownKeyNamingItsLine(t *testing.T) {
 func TestLoadRefusesUnknownKeyInAStage(t *testing.T) {
 	// A typo in a stage must not silently drop the deployment gate.
 	msg, _ := loadErr(t, "    gate: [evaluation_threshold]", "    gates: [evaluation_threshold]")
-	assert.Contains(t, msg, `stage model_deployment: line 81: unknown key "gates"; use kind, inputs, outputs, checks, params, gate, timeout, retries`)
+	line := exampleLine(t, "    gate: [evaluation_threshold]")
+	assert.Contains(t, msg, fmt.Sprintf(`stage model_deployment: line %d: unknown key "gates"; use kind, inputs, outputs, checks, params, gate, timeout, retries`, line))
 }
 
 func TestLoadRefusesMissingDataSource(t *testing.T) {
@@ -122,7 +139,7 @@ func TestLoadRefusesNegativeApprovalTimeout(t *testing.T) {
 
 func TestLoadRefusesBadDurationNamingItsLine(t *testing.T) {
 	msg, _ := loadErr(t, "timeout: 72h", "timeout: 3days")
-	assert.Contains(t, msg, `line 53: duration "3days": want a form like 72h, 90m or 3d`)
+	assert.Contains(t, msg, fmt.Sprintf(`line %d: duration "3days": want a form like 72h, 90m or 3d`, exampleLine(t, "timeout: 72h")))
 }
 
 func TestLoadRefusesUnknownStrategy(t *testing.T) {
