@@ -15,6 +15,8 @@ type Activities struct {
 	Registry *registry.Registry
 	// HTTP calls the serving gateway after a promotion.
 	HTTP *http.Client
+	// AdminToken authenticates to the gateway's admin API.
+	AdminToken string
 	// CheckpointEvery is how many epochs pass between training
 	// checkpoints (default 5).
 	CheckpointEvery int

@@ -39,7 +39,12 @@ func (a *Activities) RegisterCandidate(ctx context.Context, in RegisterCandidate
 // the version, so the registry keeps who said no, when and why, and moves
 // the candidate alias off it.
 func (a *Activities) RejectCandidate(ctx context.Context, in RejectCandidateInput) (RejectCandidateResult, error) {
-	attempt := activity.GetInfo(ctx).Attempt
+	res, err := a.rejectCandidate(ctx, in)
+	res.Attempt = activity.GetInfo(ctx).Attempt
+	return res, err
+}
+
+func (a *Activities) rejectCandidate(ctx context.Context, in RejectCandidateInput) (RejectCandidateResult, error) {
 	if _, err := a.Registry.RecordApproval(ctx, in.Model, in.Version, registryApproval(in.Approval)); err != nil {
 		return RejectCandidateResult{}, fmt.Errorf("record rejection of %s version %d: %w", in.Model, in.Version, err)
 	}
@@ -53,7 +58,7 @@ func (a *Activities) RejectCandidate(ctx context.Context, in RejectCandidateInpu
 			return RejectCandidateResult{}, err
 		}
 	}
-	return RejectCandidateResult{Attempt: attempt}, nil
+	return RejectCandidateResult{}, nil
 }
 
 // DeployModel records the approval on the candidate version, makes it the

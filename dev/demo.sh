@@ -1,72 +1,103 @@
 #!/usr/bin/env bash
 # make demo: the churn pipeline end to end on a local stack that this script
 # starts and stops. Every step is a command you can type yourself.
+#
+# Two runs of the example pipeline: the first trains, passes the gate, is
+# approved with the stock Temporal CLI and becomes version 1 in production
+# (a first version has nothing to compare a canary with). The second is
+# rolled out as a canary against it while `mlpipe traffic` replays customers
+# and posts their outcomes: the seed's 24-hour schedule, compressed here to
+# about a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$PWD/bin
-STATE=$PWD/.mlpipe          # the same state `make dev` uses, so you can come back to this run
+STATE=$PWD/.mlpipe/demo
 DATA=dev/examples/churn/data/churn.csv
 SPEC=dev/examples/churn/pipeline.yaml
-ID=churn-demo-$(date -u +%Y%m%d-%H%M%S)
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+rm -rf "$STATE"
 mkdir -p "$STATE"
 export MLPIPE_ARTIFACTS=$STATE/artifacts
+export MLPIPE_ADMIN_TOKEN=${MLPIPE_ADMIN_TOKEN:-mlpipe-demo}
+export MLPIPE_GATEWAY_REFRESH=500ms
+# The canary, compressed: 20% then 50%, analysed every 4 seconds, with the
+# sample sizes scaled to a minute of traffic.
+CANARY=(--set 'deployment.steps=[{weight: 20, hold: 20s}, {weight: 50, hold: 12s}]'
+        --set deployment.analysis_interval=4s
+        --set 'deployment.criteria={min_requests: 50, min_feedback: 50, min_psi_rows: 100, max_p99_ratio: 3, confidence: 0.99}')
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-DEV_PID=""
+PIDS=()
 cleanup() {
-  if [[ -n "$DEV_PID" ]] && kill -0 "$DEV_PID" 2>/dev/null; then
-    kill -TERM "$DEV_PID" 2>/dev/null || true
-    wait "$DEV_PID" 2>/dev/null || true
-  fi
+  for pid in "${PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  done
 }
 trap cleanup EXIT
 
 step "Starting a Temporal dev server (Web UI on :8233), the CPU and GPU workers and the gateway"
-"$BIN/mlpipe" dev --db "$STATE/temporal.db" >"$STATE/demo-dev.log" 2>&1 &
-DEV_PID=$!
+"$BIN/mlpipe" dev --db "$STATE/temporal.db" >"$STATE/dev.log" 2>&1 &
+PIDS+=($!)
 for _ in $(seq 1 240); do
-  grep -q "mlpipe dev is up" "$STATE/demo-dev.log" 2>/dev/null && break
-  if ! kill -0 "$DEV_PID" 2>/dev/null; then cat "$STATE/demo-dev.log"; echo "mlpipe dev did not start (log above)"; exit 1; fi
+  grep -q "mlpipe dev is up" "$STATE/dev.log" 2>/dev/null && break
+  if ! kill -0 "${PIDS[0]}" 2>/dev/null; then cat "$STATE/dev.log"; echo "mlpipe dev did not start (log above)"; exit 1; fi
   sleep 0.5
 done
-grep -q "mlpipe dev is up" "$STATE/demo-dev.log" || { cat "$STATE/demo-dev.log"; echo "mlpipe dev did not start within 2 minutes"; exit 1; }
-sed -n '/mlpipe dev is up/,/artifacts/p' "$STATE/demo-dev.log"
+grep -q "mlpipe dev is up" "$STATE/dev.log" || { cat "$STATE/dev.log"; echo "mlpipe dev did not start within 2 minutes"; exit 1; }
+sed -n '/mlpipe dev is up/,/Ctrl-C/p' "$STATE/dev.log" | grep -v Ctrl-C
 
 step "Generating churn data: bin/mlpipe gen churn --rows 5000 --seed 7 -o $DATA"
 "$BIN/mlpipe" gen churn --rows 5000 --seed 7 -o "$DATA"
 
 step "Turning the spec into workflow input: bin/mlpipe spec -f $SPEC"
-"$BIN/mlpipe" spec -f "$SPEC" -o "$STATE/churn.json"
+"$BIN/mlpipe" spec -f "$SPEC" "${CANARY[@]}" -o "$STATE/churn.json"
 
-step "Starting the pipeline with the stock CLI: temporal workflow start --type TrainingPipeline"
-"$BIN/temporal" workflow start --type TrainingPipeline --task-queue mlpipe-cpu -w "$ID" --input-file "$STATE/churn.json"
+# run ID: start the pipeline with the stock CLI, wait for the gate, approve
+# it with the stock CLI.
+run() {
+  local id=$1
+  step "Starting pipeline $id with the stock CLI: temporal workflow start --type TrainingPipeline"
+  "$BIN/temporal" workflow start --type TrainingPipeline --task-queue mlpipe-cpu -w "$id" --input-file "$STATE/churn.json" \
+    --static-summary "make demo: churn pipeline" >/dev/null
+  "$BIN/mlpipe" status "$id" --wait-for awaiting_approval --timeout 10m
+  step "Approving with the stock CLI: temporal workflow signal -w $id --name approve-promotion"
+  "$BIN/temporal" workflow signal -w "$id" --name approve-promotion -i '{"approver":"demo","comment":"approved by make demo"}'
+}
 
-step "Waiting for the promotion gate"
-"$BIN/mlpipe" status "$ID" --wait-for awaiting_approval --timeout 10m
+FIRST=churn-demo-$STAMP-1
+run "$FIRST"
+"$BIN/mlpipe" status "$FIRST" --wait-for deployed --timeout 5m
 
-step "Approving with the stock CLI: temporal workflow signal --name approve-promotion"
-"$BIN/temporal" workflow signal -w "$ID" --name approve-promotion -i '{"approver":"demo","comment":"approved by make demo"}'
+step "Replaying customers against the gateway, with their outcomes as feedback: bin/mlpipe traffic"
+"$BIN/mlpipe" traffic churn-classifier --csv "$DATA" --label churned --value monthly_charges \
+  --sticky customer_id --rate 150 --duration 4m >"$STATE/traffic.log" 2>&1 &
+PIDS+=($!)
 
-step "Waiting for the deployment"
-"$BIN/mlpipe" status "$ID" --wait-for deployed --timeout 5m
+SECOND=churn-demo-$STAMP-2
+run "$SECOND"
+step "Canary rollout of version 2 against version 1 (watch it in the Web UI: workflow $SECOND-canary)"
+"$BIN/mlpipe" rollout status "$SECOND-canary" --follow --timeout 5m
+"$BIN/mlpipe" status "$SECOND" --wait-for deployed --timeout 2m
 
 step "Asking the gateway for predictions on three rows"
 "$BIN/mlpipe" predict churn-classifier --csv "$DATA" --limit 3
 
-step "Where the evaluation report is: bin/mlpipe report $ID"
-"$BIN/mlpipe" report "$ID"
+step "Where the evaluation report is: bin/mlpipe report $SECOND"
+"$BIN/mlpipe" report "$SECOND"
 
-VERSION=$("$BIN/mlpipe" status "$ID" --format '{{.Result.Version}}')
-REPORT=$("$BIN/mlpipe" status "$ID" --format '{{.Result.ReportHTML}}')
-F1=$("$BIN/mlpipe" status "$ID" --format '{{printf "%.4f" (index .Result.Metrics "f1")}}')
+VERSION=$("$BIN/mlpipe" status "$SECOND" --format '{{.Result.Version}}')
+F1=$("$BIN/mlpipe" status "$SECOND" --format '{{printf "%.4f" (index .Result.Metrics "f1")}}')
+REPORT=$("$BIN/mlpipe" status "$SECOND" --format '{{.Result.ReportHTML}}')
 step "Done"
 cat <<TXT
-  workflow ID    $ID
+  workflow IDs   $FIRST (direct: first version), $SECOND (canary)
   model          churn-classifier version $VERSION (production)
   test F1        $F1
   report         $REPORT
   predictions    POST http://127.0.0.1:8080/v1/models/churn-classifier:predict
-  Web UI         http://localhost:8233/namespaces/default/workflows/$ID
-                 (the stack stops now; \`make dev\` brings it back with this run in its history)
+  Web UI         http://localhost:8233/namespaces/default/workflows/$SECOND
+                 http://localhost:8233/namespaces/default/workflows/$SECOND-canary
+  The stack stops now. To browse these runs again:
+    MLPIPE_ARTIFACTS=$STATE/artifacts bin/mlpipe dev --db $STATE/temporal.db
 TXT

@@ -15,6 +15,8 @@ import (
 // RegisterCPU registers the workflows and the CPU activities.
 func RegisterCPU(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.TrainingPipeline, workflow.RegisterOptions{Name: workflows.TrainingPipelineName})
+	w.RegisterWorkflowWithOptions(workflows.CanaryRollout, workflow.RegisterOptions{Name: workflows.CanaryRolloutName})
+	w.RegisterWorkflowWithOptions(workflows.ShadowRollout, workflow.RegisterOptions{Name: workflows.ShadowRolloutName})
 	for name, fn := range map[string]any{
 		"IngestData":        acts.IngestData,
 		"ValidateData":      acts.ValidateData,
@@ -23,6 +25,10 @@ func RegisterCPU(w worker.Registry, acts *activities.Activities) {
 		"RegisterCandidate": acts.RegisterCandidate,
 		"RejectCandidate":   acts.RejectCandidate,
 		"DeployModel":       acts.DeployModel,
+		"SetRouting":        acts.SetRouting,
+		"AnalyzeRollout":    acts.AnalyzeRollout,
+		"PromoteCandidate":  acts.PromoteCandidate,
+		"RollbackCandidate": acts.RollbackCandidate,
 	} {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

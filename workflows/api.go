@@ -57,6 +57,8 @@ const (
 	OutcomeGateFailed      = "rejected_by_gate"
 	OutcomeRejected        = "rejected"
 	OutcomeApprovalTimeout = "approval_timed_out"
+	// A canary or shadow rollout ends the pipeline with its own outcome
+	// when the candidate is not promoted: rolled_back, aborted, discarded.
 )
 
 // PipelineResult is what TrainingPipeline returns. A model that is not
@@ -76,6 +78,7 @@ type PipelineResult struct {
 	ReportURI  string                  `json:"report_uri,omitempty"`
 	ReportHTML string                  `json:"report_html,omitempty"`
 	Champion   *activities.Champion    `json:"champion,omitempty"`
+	Rollout    *RolloutResult          `json:"rollout,omitempty"`
 	Features   *activities.FeatureSet  `json:"features,omitempty"`
 	Stages     []StageStatus           `json:"stages"`
 	Artifacts  map[string]artifact.Ref `json:"artifacts,omitempty"`

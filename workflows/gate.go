@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	enumspb "go.temporal.io/api/enums/v1"
 	"strings"
 	"time"
 
@@ -84,7 +85,15 @@ func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
 		approval = *d
 	}
 	p.result.Approval = &approval
-	p.setState(ctx, st.Name, StateRunning, "approved by "+approval.Approver+"; registering and promoting")
+	if p.in.Deployment.Strategy != spec.StrategyDirect {
+		if ev.evaluation.Champion != nil {
+			return p.rollout(ctx, st, cand.Version, approval)
+		}
+		// A first version has no production to compare a canary or
+		// shadow with: it is promoted directly.
+		p.setState(ctx, st.Name, StateRunning, fmt.Sprintf("first version of %s: no production model to run a %s against; promoting directly", p.in.Model, p.in.Deployment.Strategy))
+	}
+	p.setState(ctx, st.Name, StateRunning, "approved by "+approval.Approver+"; promoting")
 
 	in := activities.DeployModelInput{
 		Model: p.in.Model, Version: cand.Version, WorkflowID: p.id, Trained: *m.model, Evaluation: *ev.evaluation,
@@ -99,6 +108,39 @@ func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
 	p.finish(st.Name, res.Attempt, []artifact.Ref{m.model.Bundle}, nil,
 		fmt.Sprintf("%s version %d is %s (approved by %s)", p.in.Model, res.Version, res.Alias, approval.Approver))
 	p.produce(st, output{deployed: &res})
+	return nil
+}
+
+// rollout hands the approved candidate to a CanaryRollout or ShadowRollout
+// child and waits for it: a day or two of live comparison.
+func (p *pipeline) rollout(ctx workflow.Context, st spec.Stage, version int, approval activities.Approval) error {
+	name := CanaryRolloutName
+	if p.in.Deployment.Strategy == spec.StrategyShadow {
+		name = ShadowRolloutName
+	}
+	childID := p.id + "-" + p.in.Deployment.Strategy
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:    childID,
+		TaskQueue:     TaskQueueCPU,
+		StaticSummary: fmt.Sprintf("%s rollout of %s version %d", p.in.Deployment.Strategy, p.in.Model, version),
+		// Cancelling the pipeline asks the rollout to take the candidate
+		// out of the traffic rather than killing it mid-split.
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+	})
+	p.setState(ctx, st.Name, StateRunning, fmt.Sprintf("approved by %s; %s rollout running in workflow %s", approval.Approver, p.in.Deployment.Strategy, childID))
+	p.upsertStage(ctx, p.in.Deployment.Strategy)
+	in := RolloutInput{Model: p.in.Model, Candidate: version, ParentWorkflowID: p.id, Deployment: p.in.Deployment,
+		Approval: &approval, Approvers: p.in.Approval.Approvers, DecisionTimeout: p.in.Approval.Timeout}
+	var res RolloutResult
+	if err := workflow.ExecuteChildWorkflow(cctx, name, in).Get(ctx, &res); err != nil {
+		return err
+	}
+	p.result.Rollout = &res
+	if res.Outcome != OutcomePromoted {
+		p.result.Outcome, p.result.Reason = res.Outcome, res.Reason
+		return errNotPromoted
+	}
+	p.finish(st.Name, 0, nil, nil, fmt.Sprintf("%s version %d is production after the %s rollout (%d analyses)", p.in.Model, version, p.in.Deployment.Strategy, res.Analyses))
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/mlpipe/mlpipe/activities"
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/expect"
+	"github.com/mlpipe/mlpipe/internal/rollout"
 	"github.com/mlpipe/mlpipe/internal/spec"
 )
 
@@ -446,4 +447,76 @@ func TestWorkflowNamesArePublicAPI(t *testing.T) {
 	assert.Equal(t, "reject-promotion", SignalReject)
 	assert.Equal(t, "status", QueryStatus)
 	require.Len(t, SearchAttributes, 2)
+}
+
+func (s *pipelineSuite) mockRollout(verdict rollout.Verdict) (promoted, rolled *bool) {
+	var p, r bool
+	s.env.RegisterWorkflow(CanaryRollout)
+	s.env.OnActivity(a.SetRouting, mock.Anything, mock.Anything).Return(activities.SetRoutingResult{}, nil).Maybe()
+	s.env.OnActivity(a.AnalyzeRollout, mock.Anything, mock.Anything).Return(activities.AnalyzeRolloutResult{Analysis: rollout.Analysis{Verdict: verdict, Summary: string(verdict)}}, nil).Maybe()
+	s.env.OnActivity(a.PromoteCandidate, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.FinishRolloutInput) (activities.FinishRolloutResult, error) {
+			p = true
+			return activities.FinishRolloutResult{}, nil
+		}).Maybe()
+	s.env.OnActivity(a.RollbackCandidate, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.FinishRolloutInput) (activities.FinishRolloutResult, error) {
+			r = true
+			return activities.FinishRolloutResult{}, nil
+		}).Maybe()
+	return &p, &r
+}
+
+func canarySpec() spec.Pipeline {
+	in := testSpec()
+	in.Deployment = spec.Deployment{Strategy: spec.StrategyCanary, GatewayURL: "http://gateway"}
+	return in
+}
+
+func (s *pipelineSuite) TestCanaryStrategyRunsTheRolloutAfterApproval() {
+	s.eval = func(ev *activities.Evaluation) {
+		ev.Champion = &activities.Champion{Version: 2, Metrics: map[string]float64{"f1": 0.86}}
+	}
+	s.mockStages()
+	promoted, rolled := s.mockRollout(rollout.VerdictPass)
+	s.signalAfter(time.Hour, SignalApprove, Decision{Approver: "alice"})
+	start := s.env.Now()
+	s.env.ExecuteWorkflow(TrainingPipeline, canarySpec())
+	r := s.result()
+	s.Equal(OutcomeDeployed, r.Outcome)
+	s.Equal(3, r.Version)
+	s.Require().NotNil(r.Rollout)
+	s.Equal(OutcomePromoted, r.Rollout.Outcome)
+	s.Equal(40, r.Rollout.Analyses, "the seed's schedule: 24h + 8h + 8h, hourly")
+	s.True(*promoted)
+	s.False(*rolled)
+	s.GreaterOrEqual(s.env.Now().Sub(start), 41*time.Hour, "an hour at the gate, then 40 hours of canary")
+	s.env.AssertNotCalled(s.T(), "DeployModel", mock.Anything, mock.Anything)
+}
+
+func (s *pipelineSuite) TestARolledBackCanaryEndsThePipelineWithoutPromotion() {
+	s.eval = func(ev *activities.Evaluation) {
+		ev.Champion = &activities.Champion{Version: 2, Metrics: map[string]float64{"f1": 0.86}}
+	}
+	s.mockStages()
+	promoted, rolled := s.mockRollout(rollout.VerdictFail)
+	s.signalAfter(time.Hour, SignalApprove, Decision{Approver: "alice"})
+	s.env.ExecuteWorkflow(TrainingPipeline, canarySpec())
+	r := s.result()
+	s.Equal(OutcomeRolledBack, r.Outcome)
+	s.Contains(r.Reason, "2 failed analyses in a row")
+	s.True(*rolled)
+	s.False(*promoted)
+	s.Equal(StateRejected, r.Stages[5].State)
+}
+
+func (s *pipelineSuite) TestTheFirstVersionSkipsTheCanary() {
+	s.mockStages()
+	deploy := s.expectDeploy()
+	s.signalAfter(time.Hour, SignalApprove, Decision{Approver: "alice"})
+	s.env.ExecuteWorkflow(TrainingPipeline, canarySpec())
+	r := s.result()
+	s.Equal(OutcomeDeployed, r.Outcome)
+	s.Nil(r.Rollout, "nothing in production to compare a canary with")
+	s.Equal(3, deploy.Version)
 }

@@ -23,6 +23,14 @@ import (
 // gateway. Ctrl-C stops all of it.
 func (m *Main) dev(ctx context.Context, args []string) error {
 	s := config.FromEnv()
+	if s.AdminToken == "" {
+		// The local stack's gateway admin API needs a token too; workers in
+		// this process and CLI calls from this shell read it from here.
+		s.AdminToken = devAdminToken
+		if err := os.Setenv("MLPIPE_ADMIN_TOKEN", devAdminToken); err != nil {
+			return err
+		}
+	}
 	fs := newFlags("dev")
 	ip := fs.String("ip", "127.0.0.1", "Temporal frontend address")
 	port := fs.Int("port", 7233, "Temporal frontend port")
@@ -96,7 +104,7 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	go func() { gwErr <- runGateway(gctx, s, *gwAddr, m.Logger, ready) }()
 	select {
 	case addr := <-ready:
-		fmt.Fprintf(m.Stdout, "mlpipe dev is up:\n  Temporal   %s\n  Web UI     http://localhost:%d\n  gateway    http://%s\n  artifacts  %s\nCtrl-C stops everything.\n", hostPort, *uiPort, addr, s.Artifacts)
+		fmt.Fprintf(m.Stdout, "mlpipe dev is up:\n  Temporal   %s\n  Web UI     http://localhost:%d\n  gateway    http://%s (admin token: MLPIPE_ADMIN_TOKEN=%s)\n  artifacts  %s\nCtrl-C stops everything.\n", hostPort, *uiPort, addr, s.AdminToken, s.Artifacts)
 	case err := <-gwErr:
 		return err
 	}
@@ -109,6 +117,10 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 		return err
 	}
 }
+
+// devAdminToken guards the local stack's gateway admin API when
+// MLPIPE_ADMIN_TOKEN is not set.
+const devAdminToken = "mlpipe-dev"
 
 // dialWhenUp waits for the dev server to answer, or to die.
 func dialWhenUp(ctx context.Context, hostPort string, exited <-chan error, m *Main) (client.Client, error) {

@@ -40,10 +40,12 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	file := fs.String("f", "", "pipeline spec (YAML)")
 	id := fs.String("id", "", "workflow ID (default NAME-TIMESTAMP)")
 	detach := fs.Bool("detach", false, "start and return without following")
+	var sets overrides
+	fs.Var(&sets, "set", "override a spec value: path.to.key=YAML (repeatable)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	p, err := loadSpec(*file)
+	p, err := loadSpec(*file, sets...)
 	if err != nil {
 		return err
 	}

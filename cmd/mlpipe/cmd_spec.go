@@ -14,10 +14,12 @@ func (m *Main) spec(ctx context.Context, args []string) error {
 	fs := newFlags("spec")
 	file := fs.String("f", "", "pipeline spec (YAML)")
 	out := fs.String("o", "", "write the JSON here instead of stdout")
+	var sets overrides
+	fs.Var(&sets, "set", "override a spec value: path.to.key=YAML (repeatable)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	p, err := loadSpec(*file)
+	p, err := loadSpec(*file, sets...)
 	if err != nil {
 		return err
 	}
@@ -33,11 +35,11 @@ func (m *Main) spec(ctx context.Context, args []string) error {
 	return writeFileAtomic(*out, b)
 }
 
-func loadSpec(file string) (*spec.Pipeline, error) {
+func loadSpec(file string, sets ...spec.Override) (*spec.Pipeline, error) {
 	if file == "" {
 		return nil, usageErr("-f pipeline.yaml is required")
 	}
-	p, err := spec.Load(file)
+	p, err := spec.Load(file, sets...)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, msg: err.Error()}
 	}
@@ -60,4 +62,18 @@ func writeFileAtomic(path string, b []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// overrides collects repeated --set flags.
+type overrides []spec.Override
+
+func (o *overrides) String() string { return fmt.Sprint(*o) }
+
+func (o *overrides) Set(s string) error {
+	v, err := spec.ParseOverride(s)
+	if err != nil {
+		return err
+	}
+	*o = append(*o, v)
+	return nil
 }

@@ -43,6 +43,7 @@ func startStack(t *testing.T) *stack {
 	t.Setenv("TEMPORAL_NAMESPACE", "default")
 	t.Setenv("MLPIPE_ARTIFACTS", filepath.Join(s.tmp, "artifacts"))
 	t.Setenv("MLPIPE_GATEWAY_REFRESH", "200ms")
+	t.Setenv("MLPIPE_ADMIN_TOKEN", "test-admin-token")
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))

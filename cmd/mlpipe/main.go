@@ -33,6 +33,9 @@ Usage:
   mlpipe report WORKFLOW_ID               where the evaluation report (HTML and JSON) is
   mlpipe models ls [NAME]                 registered models, or one model's versions
   mlpipe models show NAME[@VERSION|@ALIAS]  one version: lineage, metrics, approval
+  mlpipe rollout status ID [--follow]     follow a canary or shadow rollout
+  mlpipe rollout pause|resume|promote|abort ID --as NAME   steer it
+  mlpipe traffic MODEL --csv FILE --label COL   replay rows against the gateway, with feedback
   mlpipe worker --queue cpu|gpu           run a worker on mlpipe-cpu or mlpipe-gpu
   mlpipe serve [--addr HOST:PORT]         serve production models over HTTP
   mlpipe dev                              run a Temporal dev server, both workers and the gateway
@@ -70,7 +73,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	cmds := map[string]func(context.Context, []string) error{
 		"spec": m.spec, "run": m.run, "status": m.status, "approve": m.approve, "reject": m.reject,
 		"worker": m.worker, "serve": m.serve, "dev": m.dev, "gen": m.gen, "predict": m.predict,
-		"report": m.report, "models": m.models,
+		"report": m.report, "models": m.models, "rollout": m.rollout, "traffic": m.traffic,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -27,7 +27,7 @@ func newActivities(ctx context.Context, s config.Settings) (*activities.Activiti
 	if err != nil {
 		return nil, fmt.Errorf("artifact store %s: %w", s.Artifacts, err)
 	}
-	return &activities.Activities{Store: store, Registry: registry.New(store), HTTP: &http.Client{Timeout: 10 * time.Second}}, nil
+	return &activities.Activities{Store: store, Registry: registry.New(store), HTTP: &http.Client{Timeout: 10 * time.Second}, AdminToken: s.AdminToken}, nil
 }
 
 // startWorkers runs the CPU and/or GPU workers until ctx ends.
@@ -77,7 +77,8 @@ func runGateway(ctx context.Context, s config.Settings, addr string, logger *slo
 	if err != nil {
 		return fmt.Errorf("artifact store %s: %w", s.Artifacts, err)
 	}
-	gw := serving.New(registry.New(store), loadBundle, serving.Options{RefreshInterval: s.Refresh, Logger: logger})
+	gw := serving.New(registry.New(store), loadBundle, serving.Options{RefreshInterval: s.Refresh, Logger: logger, AdminToken: s.AdminToken})
+	defer gw.Close()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("gateway: listen on %s (set --addr or MLPIPE_GATEWAY_ADDR): %w", addr, err)

@@ -86,3 +86,8 @@ func (b *Bundle) Predict(rows []map[string]any) ([]serving.Prediction, error) {
 	}
 	return out, nil
 }
+
+// ClassLabels names the negative and positive classes, so the gateway
+// counts positives by the bundle's own threshold and refuses feedback
+// labels the model does not know.
+func (b *Bundle) ClassLabels() [2]string { return b.Labels }

@@ -14,6 +14,16 @@ type Predictor interface {
 	Predict(rows []map[string]any) ([]Prediction, error)
 }
 
+// ClassLabeler is optionally implemented by a Predictor of a binary model to
+// name its classes, negative first. The gateway then counts a row as predicted
+// positive when its label is the positive class, and rejects feedback whose
+// label is neither class. Without it, a row is predicted positive when its
+// probability is above 0.5. (The method is not called Labels because
+// bundle.Bundle already has a field of that name.)
+type ClassLabeler interface {
+	ClassLabels() [2]string
+}
+
 // Prediction is one row's answer.
 type Prediction struct {
 	Label       string  `json:"label"`
@@ -34,6 +44,17 @@ type Options struct {
 	MaxBodyBytes int64
 	// Logger receives reload results and errors (default slog.Default()).
 	Logger *slog.Logger
+	// AdminToken guards every /admin/ route as a bearer token; when empty
+	// the admin API answers 403.
+	AdminToken string
+	// PredictionLog is how many predicted rows are kept for joining
+	// feedback (default 100,000); older rows are forgotten.
+	PredictionLog int
+	// ShadowWorkers score mirrored requests (default 4).
+	ShadowWorkers int
+	// ShadowQueue bounds mirrored requests waiting for a worker (default
+	// 1,000); a mirror that finds it full is dropped and counted.
+	ShadowQueue int
 }
 
 func (o Options) withDefaults() Options {
@@ -48,6 +69,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.PredictionLog <= 0 {
+		o.PredictionLog = 100_000
+	}
+	if o.ShadowWorkers <= 0 {
+		o.ShadowWorkers = 4
+	}
+	if o.ShadowQueue <= 0 {
+		o.ShadowQueue = 1000
 	}
 	return o
 }

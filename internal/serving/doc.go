@@ -1,19 +1,35 @@
 // Package serving is the HTTP gateway that `mlpipe serve` runs: it answers
 // prediction requests with the version of each model that a registry alias
-// (production by default) points at, and follows the alias as rollouts move it.
+// (production by default) points at, follows the alias as rollouts move it,
+// and splits traffic with a candidate version for canary and shadow rollouts.
 //
 // The gateway does not know how models are built; the caller injects a Loader
 // that turns a registry.Version into a Predictor. Each refresh loads what
-// changed and then swaps one immutable routing table atomically, so requests
-// in flight during a promotion or rollback are answered by either the old or
-// the new version, never by neither.
+// changed and then swaps one immutable table atomically, so requests in flight
+// during a promotion, rollback or routing change are answered by either the old
+// or the new setup, never by neither.
+//
+// Routing (routing.Routing) is kept per model in the registry's artifact store
+// under RoutingKey(model) and re-read on every refresh, so restarted gateways
+// and replicas route alike. A canary answers Weight percent of requests; a
+// shadow is sent Mirror percent of them on a bounded worker pool and only
+// compared. Which requests is decided by hashing the sticky row field, else the
+// X-Route-Key header, else the request ID. Predictions are logged (bounded) so
+// late feedback can be joined and scored per variant.
 //
 // Endpoints:
 //
-//	POST /v1/models/{name}:predict  {"instances": [{col: value, ...}, ...]}
-//	GET  /v1/models                 served models and versions
-//	GET  /v1/models/{name}          the served version and its registry metadata
-//	POST /admin/reload              refresh from the registry now
-//	GET  /healthz, /readyz          liveness; readiness after the first load
-//	GET  /metrics                   Prometheus text format
+//	POST /v1/models/{name}:predict        {"instances": [{col: value, ...}, ...]}
+//	POST /v1/models/{name}/feedback       routing.Feedback or a list of them
+//	GET  /v1/models                       served models and versions
+//	GET  /v1/models/{name}                the served version and its registry metadata
+//	POST /v2/models/{name}/infer          Open Inference Protocol (KServe v2), JSON
+//	GET  /v2/models/{name}                model metadata (v2)
+//	GET  /v2/health/ready, /v2/health/live
+//	GET  /admin/models/{name}/routing     bearer token (Options.AdminToken)
+//	PUT  /admin/models/{name}/routing     routing.Routing; the gateway sets Epoch, UpdatedAt
+//	GET  /admin/models/{name}/stats       routing.Stats of the current epoch
+//	POST /admin/reload                    refresh from the registry now
+//	GET  /healthz, /readyz                liveness; readiness after the first load
+//	GET  /metrics                         Prometheus text format
 package serving

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mlpipe/mlpipe/internal/registry"
+	"github.com/mlpipe/mlpipe/internal/routing"
 )
 
 // Gateway serves predictions from the models a registry alias points at.
@@ -19,28 +20,18 @@ type Gateway struct {
 	opts    Options
 	table   atomic.Pointer[table]
 	ready   atomic.Bool
-	reload  sync.Mutex // one refresh at a time, so tables are built in order
+	reload  sync.Mutex // one table change at a time, so tables are built in order
 	metrics *metrics
+	log     *predictionLog
+	shadow  *shadowPool
 	handler http.Handler
-}
-
-// table is an immutable snapshot of what is served; it is replaced, never
-// modified, so the request path reads it without locks.
-type table struct {
-	models map[string]*served
-}
-
-// served is one model's loaded version.
-type served struct {
-	version   registry.Version
-	predictor Predictor
-	stats     *versionStats
-	loadedAt  time.Time
 }
 
 // New returns a gateway that serves nothing until the first Reload (or Run).
 func New(reg *registry.Registry, load Loader, opts Options) *Gateway {
 	g := &Gateway{reg: reg, load: load, opts: opts.withDefaults(), metrics: newMetrics()}
+	g.log = newPredictionLog(g.opts.PredictionLog)
+	g.shadow = newShadowPool(g.opts.ShadowWorkers, g.opts.ShadowQueue, g.runShadow)
 	g.table.Store(&table{models: map[string]*served{}})
 	g.handler = g.routes()
 	return g
@@ -51,6 +42,10 @@ func (g *Gateway) Handler() http.Handler { return g.handler }
 
 // Ready reports whether the first registry load has finished.
 func (g *Gateway) Ready() bool { return g.ready.Load() }
+
+// Close stops the shadow workers; mirrored requests still queued are
+// dropped. The gateway keeps answering, without mirroring.
+func (g *Gateway) Close() { g.shadow.close() }
 
 // Run loads the registry, then refreshes every Options.RefreshInterval until
 // ctx ends. Refresh errors are logged, not returned: a registry hiccup must not
@@ -70,9 +65,10 @@ func (g *Gateway) Run(ctx context.Context) error {
 	}
 }
 
-// Reload reads the alias of every model in the registry, loads versions that
-// changed, and swaps the routing table. A model whose alias or load fails keeps
-// its current version; the errors are joined in the result.
+// Reload reads the alias and the stored routing of every model in the
+// registry, loads versions that changed, and swaps the table. A model whose
+// alias or load fails keeps its current version; a candidate that fails to
+// load leaves production answering everything. The errors are joined.
 func (g *Gateway) Reload(ctx context.Context) error {
 	g.reload.Lock()
 	defer g.reload.Unlock()
@@ -85,41 +81,83 @@ func (g *Gateway) Reload(ctx context.Context) error {
 	next := make(map[string]*served, len(names))
 	var errs []error
 	for _, name := range names {
-		v, ok, err := g.reg.Alias(ctx, name, g.opts.Alias)
-		switch {
-		case err != nil:
-			errs = append(errs, fmt.Errorf("reload %s: %w", name, err))
-			if s := old[name]; s != nil {
-				next[name] = s
-			}
-			continue
-		case !ok:
-			continue // not (or no longer) released under this alias
-		}
-		if s := old[name]; s != nil && s.version.Version == v.Version {
-			// Same version: keep the loaded predictor, refresh metadata such as Approval.
-			next[name] = &served{version: v, predictor: s.predictor, stats: s.stats, loadedAt: s.loadedAt}
-			continue
-		}
-		p, err := g.loadVersion(ctx, v)
+		s, err := g.refreshModel(ctx, name, old[name])
 		if err != nil {
-			errs = append(errs, fmt.Errorf("reload %s: load version %d: %w", name, v.Version, err))
-			if s := old[name]; s != nil {
-				next[name] = s
-			}
-			continue
+			errs = append(errs, err)
 		}
-		next[name] = &served{version: v, predictor: p, stats: g.metrics.version(name, v.Version), loadedAt: time.Now().UTC()}
-		from := 0
-		if s := old[name]; s != nil {
-			from = s.version.Version
+		if s != nil {
+			next[name] = s
 		}
-		g.opts.Logger.Info("serving model version", "model", name, "alias", g.opts.Alias, "version", v.Version, "previous", from)
 	}
 	g.table.Store(&table{models: next})
 	g.ready.Store(true)
 	g.metrics.reloads(len(errs) == 0)
 	return errors.Join(errs...)
+}
+
+// refreshModel builds one model's entry from the registry and the routing
+// store; nil means the model is not served.
+func (g *Gateway) refreshModel(ctx context.Context, name string, old *served) (*served, error) {
+	v, ok, err := g.reg.Alias(ctx, name, g.opts.Alias)
+	switch {
+	case err != nil:
+		return old, fmt.Errorf("reload %s: %w", name, err)
+	case !ok:
+		return nil, nil // not (or no longer) released under this alias
+	}
+	var errs []error
+	rt, err := g.readRouting(ctx, name)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("reload %s: %w", name, err))
+		rt = routing.Routing{Model: name}
+		if old != nil {
+			rt = old.routing
+		}
+	}
+	prod, err := g.loadedFor(ctx, old, v)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("reload %s: load version %d: %w", name, v.Version, err))
+		return old, errors.Join(errs...)
+	}
+	var cand *loaded
+	if rt.Mode != routing.ModeNone {
+		c, err := g.loadCandidate(ctx, old, name, rt.Candidate)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reload %s: %w; production answers everything until it loads", name, err))
+		} else {
+			cand = &c
+		}
+	}
+	s := g.assemble(old, name, rt, prod, cand)
+	g.logChange(old, s)
+	return s, errors.Join(errs...)
+}
+
+// loadCandidate loads a candidate version with the gateway's Loader.
+func (g *Gateway) loadCandidate(ctx context.Context, old *served, name string, version int) (loaded, error) {
+	cv, err := g.reg.Get(ctx, name, version)
+	if err != nil {
+		return loaded{}, fmt.Errorf("candidate version %d: %w", version, err)
+	}
+	c, err := g.loadedFor(ctx, old, cv)
+	if err != nil {
+		return loaded{}, fmt.Errorf("load candidate version %d: %w", version, err)
+	}
+	return c, nil
+}
+
+func (g *Gateway) logChange(old, s *served) {
+	from := 0
+	if old != nil {
+		from = old.production.version.Version
+	}
+	if from != s.production.version.Version {
+		g.opts.Logger.Info("serving model version", "model", s.model, "alias", g.opts.Alias, "version", s.production.version.Version, "previous", from)
+	}
+	if old == nil || !sameRouting(old.routing, s.routing) {
+		g.opts.Logger.Info("routing model", "model", s.model, "mode", s.routing.Mode, "candidate", s.routing.Candidate,
+			"weight", s.routing.Weight, "mirror", s.routing.Mirror, "epoch", s.routing.Epoch, "reason", s.routing.Reason)
+	}
 }
 
 // loadVersion turns a loader panic into an error so one bad bundle cannot
@@ -140,13 +178,35 @@ func (g *Gateway) loadVersion(ctx context.Context, v registry.Version) (p Predic
 func (g *Gateway) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/models/{target}", g.handlePredict)
+	mux.HandleFunc("POST /v1/models/{name}/feedback", g.handleFeedback)
 	mux.HandleFunc("GET /v1/models", g.handleListModels)
 	mux.HandleFunc("GET /v1/models/{name}", g.handleModel)
-	mux.HandleFunc("POST /admin/reload", g.handleReload)
+
+	mux.HandleFunc("POST /v2/models/{name}/infer", g.handleInfer)
+	mux.HandleFunc("GET /v2/models/{name}", g.handleModelMetadataV2)
+	mux.HandleFunc("GET /v2/health/ready", g.handleReadyV2)
+	mux.HandleFunc("GET /v2/health/live", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]bool{"live": true})
+	})
+
+	mux.Handle("/admin/", g.adminOnly(g.adminRoutes()))
+
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", g.handleReady)
 	mux.HandleFunc("GET /metrics", g.handleMetrics)
 	return withRequestID(mux)
+}
+
+func (g *Gateway) adminRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /admin/reload", g.handleReload)
+	mux.HandleFunc("GET /admin/models/{name}/routing", g.handleGetRouting)
+	mux.HandleFunc("PUT /admin/models/{name}/routing", g.handlePutRouting)
+	mux.HandleFunc("GET /admin/models/{name}/stats", g.handleStats)
+	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, fmt.Sprintf("no such admin endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return mux
 }

@@ -25,9 +25,18 @@ type bundle struct {
 	Label       string  `json:"label"`
 	Probability float64 `json:"probability"`
 	Broken      bool    `json:"broken"`
+	// Short makes the predictor drop the last row's answer (a 500).
+	Short bool `json:"short"`
+	// Classes, when set, makes the predictor a serving.ClassLabeler.
+	Classes [2]string `json:"classes"`
 }
 
 type constPredictor struct{ b bundle }
+
+// classPredictor names its classes, as a real bundle does.
+type classPredictor struct{ constPredictor }
+
+func (p classPredictor) ClassLabels() [2]string { return p.b.Classes }
 
 func (p constPredictor) Predict(rows []map[string]any) ([]serving.Prediction, error) {
 	out := make([]serving.Prediction, len(rows))
@@ -36,6 +45,9 @@ func (p constPredictor) Predict(rows []map[string]any) ([]serving.Prediction, er
 			return nil, fmt.Errorf("row %d: column \"tenure\" is missing", i)
 		}
 		out[i] = serving.Prediction{Label: p.b.Label, Probability: p.b.Probability}
+	}
+	if p.b.Short {
+		out = out[:len(out)-1]
 	}
 	return out, nil
 }
@@ -53,6 +65,9 @@ func loadBundle(ctx context.Context, v registry.Version) (serving.Predictor, err
 	if b.Broken {
 		return nil, errors.New("bundle is broken")
 	}
+	if b.Classes[1] != "" {
+		return classPredictor{constPredictor{b}}, nil
+	}
 	return constPredictor{b}, nil
 }
 
@@ -66,6 +81,15 @@ type fixture struct {
 // registry, promotes v1, and starts a gateway that has not loaded yet.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWith(t, serving.Options{AdminToken: adminToken}, nil)
+}
+
+// adminToken is the fixture gateways' admin token.
+const adminToken = "s3cret"
+
+// newFixtureWith is newFixture with options and a loader (nil: loadBundle).
+func newFixtureWith(t *testing.T, opts serving.Options, load serving.Loader) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	reg, err := registry.Open(ctx, t.TempDir())
 	require.NoError(t, err)
@@ -73,10 +97,21 @@ func newFixture(t *testing.T) *fixture {
 	f.register(t, "churn", bundle{Label: "yes", Probability: 0.83})
 	f.register(t, "churn", bundle{Label: "no", Probability: 0.4})
 	require.NoError(t, reg.Promote(ctx, "churn", 1))
-	f.gw = serving.New(reg, loadBundle, serving.Options{})
-	f.srv = httptest.NewServer(f.gw.Handler())
-	t.Cleanup(f.srv.Close)
+	if load == nil {
+		load = loadBundle
+	}
+	f.gw = serving.New(reg, load, opts)
+	f.srv = newServer(t, f.gw)
 	return f
+}
+
+// newServer serves gw until the test ends.
+func newServer(t *testing.T, gw *serving.Gateway) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(gw.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(gw.Close)
+	return srv
 }
 
 func (f *fixture) register(t *testing.T, name string, b bundle) registry.Version {
@@ -84,7 +119,7 @@ func (f *fixture) register(t *testing.T, name string, b bundle) registry.Version
 	ctx := context.Background()
 	data, err := json.Marshal(b)
 	require.NoError(t, err)
-	key := fmt.Sprintf("models/%s/%s-%v.json", name, b.Label, b.Probability)
+	key := fmt.Sprintf("models/%s/%s-%v-%t-%t.json", name, b.Label, b.Probability, b.Broken, b.Short)
 	ref, err := artifact.PutBytes(ctx, f.reg.Store(), key, data, "application/json")
 	require.NoError(t, err)
 	v, err := f.reg.Register(ctx, registry.Version{Name: name, Model: ref, Metrics: map[string]float64{"f1": 0.8}})
@@ -99,6 +134,7 @@ type result struct {
 	decoded struct {
 		Model       string               `json:"model"`
 		Version     int                  `json:"version"`
+		Variant     string               `json:"variant"`
 		Predictions []serving.Prediction `json:"predictions"`
 		Error       string               `json:"error"`
 		RequestID   string               `json:"request_id"`
@@ -110,6 +146,12 @@ func (f *fixture) do(t *testing.T, method, path, body string, header ...string) 
 	r, err := f.try(method, path, body, header...)
 	require.NoError(t, err)
 	return r
+}
+
+// admin is do with the admin token.
+func (f *fixture) admin(t *testing.T, method, path, body string) result {
+	t.Helper()
+	return f.do(t, method, path, body, "Authorization", "Bearer "+adminToken)
 }
 
 // try is do for goroutines other than the test's own, where require must not be used.
@@ -149,14 +191,18 @@ func TestPredictAnswersFromProductionVersion(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.code, r.body)
 	assert.Equal(t, "churn", r.decoded.Model)
 	assert.Equal(t, 1, r.decoded.Version)
+	assert.Equal(t, "production", r.decoded.Variant)
+	assert.Equal(t, "req-42", r.decoded.RequestID)
 	assert.Equal(t, []serving.Prediction{{Label: "yes", Probability: 0.83}, {Label: "yes", Probability: 0.83}}, r.decoded.Predictions)
 	assert.Equal(t, "1", r.header.Get("X-Model-Version"))
+	assert.Equal(t, "production", r.header.Get("X-Model-Variant"))
 	assert.Equal(t, "req-42", r.header.Get("X-Request-Id"))
 
 	r = f.do(t, "POST", "/v1/models/churn:predict", `{"rows": [{"tenure": 1}]}`)
 	require.Equal(t, http.StatusOK, r.code, r.body)
 	assert.Len(t, r.decoded.Predictions, 1)
 	assert.Len(t, r.header.Get("X-Request-Id"), 32, "a request id is generated when the caller sends none")
+	assert.Equal(t, r.header.Get("X-Request-Id"), r.decoded.RequestID)
 }
 
 func TestPromoteAndReloadSwitchesVersion(t *testing.T) {
@@ -167,7 +213,7 @@ func TestPromoteAndReloadSwitchesVersion(t *testing.T) {
 	r := f.do(t, "POST", "/v1/models/churn:predict", twoRows)
 	assert.Equal(t, 1, r.decoded.Version, "nothing changes before the reload")
 
-	r = f.do(t, "POST", "/admin/reload", "")
+	r = f.admin(t, "POST", "/admin/reload", "")
 	require.Equal(t, http.StatusOK, r.code, r.body)
 
 	r = f.do(t, "POST", "/v1/models/churn:predict", twoRows)
@@ -183,7 +229,7 @@ func TestFailedLoadKeepsServingThePreviousVersion(t *testing.T) {
 	broken := f.register(t, "churn", bundle{Label: "x", Broken: true})
 	require.NoError(t, f.reg.Promote(context.Background(), "churn", broken.Version))
 
-	r := f.do(t, "POST", "/admin/reload", "")
+	r := f.admin(t, "POST", "/admin/reload", "")
 	assert.Equal(t, http.StatusInternalServerError, r.code)
 	assert.Contains(t, r.decoded.Error, "load version 3: bundle is broken")
 
@@ -202,6 +248,7 @@ func TestRunPollsTheRegistry(t *testing.T) {
 	f.gw = serving.New(reg, loadBundle, serving.Options{RefreshInterval: 5 * time.Millisecond})
 	f.srv = httptest.NewServer(f.gw.Handler())
 	defer f.srv.Close()
+	defer f.gw.Close()
 
 	assert.Equal(t, http.StatusServiceUnavailable, f.do(t, "GET", "/readyz", "").code)
 	assert.Equal(t, http.StatusOK, f.do(t, "GET", "/healthz", "").code)

@@ -25,6 +25,8 @@ type predictRequest struct {
 type predictResponse struct {
 	Model       string       `json:"model"`
 	Version     int          `json:"version"`
+	Variant     string       `json:"variant"`
+	RequestID   string       `json:"request_id"`
 	Predictions []Prediction `json:"predictions"`
 }
 
@@ -45,23 +47,17 @@ func (g *Gateway) handlePredict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	code, rows := g.predict(w, r, s)
-	s.stats.observe(code, rows, time.Since(start))
+	v, code, rows := g.predict(w, r, s)
+	finish(v, code, rows, time.Since(start))
 }
 
-// predict answers one request and reports the status and rows scored.
-func (g *Gateway) predict(w http.ResponseWriter, r *http.Request, s *served) (code, rows int) {
+// predict answers one request and reports who answered, the status and the
+// rows scored. Requests refused before routing count against production.
+func (g *Gateway) predict(w http.ResponseWriter, r *http.Request, s *served) (v *variant, code, rows int) {
 	var req predictRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, g.opts.MaxBodyBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is over %d bytes: send fewer rows per request", tooBig.Limit))
-			return http.StatusRequestEntityTooLarge, 0
-		}
-		writeError(w, r, http.StatusBadRequest, fmt.Sprintf(`invalid JSON body: %v; send {"instances": [{"column": value, ...}, ...]}`, err))
-		return http.StatusBadRequest, 0
+	if code, msg := decodeBody(w, r, g.opts.MaxBodyBytes, &req, `{"instances": [{"column": value, ...}, ...]}`); code != 0 {
+		writeError(w, r, code, msg)
+		return s.production, code, 0
 	}
 	in := req.Instances
 	if in == nil {
@@ -69,35 +65,46 @@ func (g *Gateway) predict(w http.ResponseWriter, r *http.Request, s *served) (co
 	}
 	if len(in) == 0 {
 		writeError(w, r, http.StatusBadRequest, `no rows to score: send {"instances": [{"column": value, ...}, ...]} with at least one row`)
-		return http.StatusBadRequest, 0
+		return s.production, http.StatusBadRequest, 0
 	}
-	preds, err := safePredict(s.predictor, in)
-	if err != nil {
-		writeError(w, r, http.StatusBadRequest, fmt.Sprintf("model %s version %d: %v", s.version.Name, s.version.Version, err))
-		return http.StatusBadRequest, 0
+	id := requestID(r)
+	v, preds, serr := g.score(r, s, in, id)
+	if serr != nil {
+		writeError(w, r, serr.code, serr.msg)
+		return v, serr.code, 0
 	}
-	if len(preds) != len(in) {
-		writeError(w, r, http.StatusInternalServerError, fmt.Sprintf("model %s version %d returned %d predictions for %d rows", s.version.Name, s.version.Version, len(preds), len(in)))
-		return http.StatusInternalServerError, 0
+	if code := writeAnswer(w, r, v, predictResponse{Model: s.model, Version: v.version.Version, Variant: v.name, RequestID: id, Predictions: preds}); code != http.StatusOK {
+		return v, code, 0
 	}
-	// Encode before writing headers so an encoding failure can still be a clean 500.
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(predictResponse{Model: s.version.Name, Version: s.version.Version, Predictions: preds}); err != nil {
-		writeError(w, r, http.StatusInternalServerError, fmt.Sprintf("encode predictions: %v", err))
-		return http.StatusInternalServerError, 0
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set(HeaderModelVersion, strconv.Itoa(s.version.Version))
-	_, _ = w.Write(buf.Bytes()) // the client hung up; nothing left to tell it
-	return http.StatusOK, len(in)
+	return v, http.StatusOK, len(in)
 }
 
-// safePredict turns a predictor panic into an error for this request alone.
-func safePredict(p Predictor, rows []map[string]any) (preds []Prediction, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("predictor panicked: %v", r)
+// writeAnswer encodes before writing headers, so an encoding failure can
+// still be a clean 500, and names who answered in the headers.
+func writeAnswer(w http.ResponseWriter, r *http.Request, v *variant, body any) int {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(body); err != nil {
+		writeError(w, r, http.StatusInternalServerError, fmt.Sprintf("encode predictions: %v", err))
+		return http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(HeaderModelVersion, strconv.Itoa(v.version.Version))
+	w.Header().Set(HeaderModelVariant, v.name)
+	_, _ = w.Write(buf.Bytes()) // the client hung up; nothing left to tell it
+	return http.StatusOK
+}
+
+// decodeBody reads a JSON body strictly into v; on failure it returns the
+// status and a message that shows the expected shape.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any, shape string) (int, string) {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is over %d bytes: send fewer rows per request", tooBig.Limit)
 		}
-	}()
-	return p.Predict(rows)
+		return http.StatusBadRequest, fmt.Sprintf("invalid JSON body: %v; send %s", err, shape)
+	}
+	return 0, ""
 }

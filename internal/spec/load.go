@@ -19,13 +19,16 @@ import (
 // in it (data.source, data.test_source, a stage's params files) are taken
 // relative to the spec file's folder, as docker-compose does, so a spec
 // means the same thing whatever folder it is started from.
-func Load(path string) (*Pipeline, error) {
+func Load(path string, overrides ...Override) (*Pipeline, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("spec %s does not exist", path)
 		}
 		return nil, fmt.Errorf("read spec %s: %w", path, err)
+	}
+	if b, err = applyOverrides(b, overrides); err != nil {
+		return nil, fmt.Errorf("spec %s: %w", path, err)
 	}
 	p, err := Parse(b, path)
 	if err != nil {

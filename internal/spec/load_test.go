@@ -41,7 +41,7 @@ func TestLoadExample(t *testing.T) {
 	assert.Equal(t, []string{"alice", "bob", "demo"}, p.Approval.Approvers)
 	assert.Equal(t, 72*time.Hour, p.Approval.Timeout.D())
 	assert.True(t, p.Approval.IsRequired())
-	assert.Equal(t, "direct", p.Deployment.Strategy)
+	assert.Equal(t, "canary", p.Deployment.Strategy)
 	// Validate copies the label into the feature spec.
 	assert.Equal(t, "churned", p.Features.Target)
 	assert.Equal(t, "yes", p.Features.Positive)

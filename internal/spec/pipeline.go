@@ -4,6 +4,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/expect"
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/model"
+	"github.com/mlpipe/mlpipe/internal/rollout"
 )
 
 // Pipeline is a resolved pipeline spec. It is the TrainingPipeline workflow's
@@ -106,12 +107,59 @@ func (a Approval) MayApprove(name string) bool {
 
 // Deployment says how an approved model reaches production.
 type Deployment struct {
-	// Strategy is "direct": the approved version becomes the production
-	// alias that the gateway serves.
+	// Strategy is "direct" (the approved version becomes production at
+	// once), "canary" (a growing share of live traffic, compared with
+	// production, then cut over or rolled back) or "shadow" (mirrored
+	// traffic, compared, never served, then switched or discarded).
 	Strategy string `json:"strategy,omitempty" yaml:"strategy"`
-	// GatewayURL, when set, is told to reload right after promotion
-	// (the gateway also polls the registry).
+	// GatewayURL is the serving gateway: told to reload after a direct
+	// promotion, and driven through its admin API by the rollouts.
 	GatewayURL string `json:"gateway_url,omitempty" yaml:"gateway_url"`
+	// Steps are the canary's traffic weights and how long each holds
+	// (default: the seed's 5% for 24h, then 25% and 50% for 8h each, then
+	// the cutover). Holds add up to at most 48h.
+	Steps []CanaryStep `json:"steps,omitempty" yaml:"steps"`
+	// AnalysisInterval is how often the rollout compares candidate and
+	// production (default 1h).
+	AnalysisInterval Duration `json:"analysis_interval,omitempty" yaml:"analysis_interval"`
+	// FailureLimit is how many failed analyses in a row roll the canary
+	// back (default 2).
+	FailureLimit int `json:"failure_limit,omitempty" yaml:"failure_limit"`
+	// Criteria bound how much worse than production the candidate may be.
+	Criteria rollout.Criteria `json:"criteria,omitempty" yaml:"criteria"`
+	// StickyKey pins a caller to one variant by this row field.
+	StickyKey string `json:"sticky_key,omitempty" yaml:"sticky_key"`
+	// Mirror is the percentage of requests a shadow sees (default 100).
+	Mirror float64 `json:"mirror,omitempty" yaml:"mirror"`
+	// Window is how long a shadow runs (default 24h, at most 48h).
+	Window Duration `json:"window,omitempty" yaml:"window"`
+	// ApproveSwitch makes a person approve a shadow's switch.
+	ApproveSwitch bool `json:"approve_switch,omitempty" yaml:"approve_switch"`
+}
+
+// CanaryStep is one traffic weight and how long it holds.
+type CanaryStep struct {
+	// Weight is the percentage of requests the candidate answers.
+	Weight float64 `json:"weight" yaml:"weight"`
+	// Hold is how long the weight is kept and analysed.
+	Hold Duration `json:"hold" yaml:"hold"`
+}
+
+// Deployment strategies.
+const (
+	StrategyDirect = "direct"
+	StrategyCanary = "canary"
+	StrategyShadow = "shadow"
+)
+
+// MaxRollout bounds a rollout's holds, as the seed's 24–48 hours do.
+const MaxRollout = Duration(48 * 60 * 60 * 1e9)
+
+// DefaultCanarySteps is the seed's schedule: 5% compared for 24 hours,
+// then 25% and 50%, then full cutover.
+func DefaultCanarySteps() []CanaryStep {
+	h := func(n int) Duration { return Duration(int64(n) * 60 * 60 * 1e9) }
+	return []CanaryStep{{Weight: 5, Hold: h(24)}, {Weight: 25, Hold: h(8)}, {Weight: 50, Hold: h(8)}}
 }
 
 // DefaultApprovalTimeout applies when a spec names none.

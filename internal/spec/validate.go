@@ -12,8 +12,8 @@ import (
 
 var modelName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
-// Strategies are the deployment strategies this version runs.
-var Strategies = []string{"direct"}
+// Strategies are the deployment strategies.
+var Strategies = []string{StrategyDirect, StrategyCanary, StrategyShadow}
 
 // Validate checks a resolved spec without touching any file or network, so
 // the workflow can run it on its input before doing any work. It fills in
@@ -82,12 +82,7 @@ func (p *Pipeline) Validate() error {
 	if p.Approval.Timeout == 0 {
 		p.Approval.Timeout = DefaultApprovalTimeout
 	}
-	if p.Deployment.Strategy == "" {
-		p.Deployment.Strategy = "direct"
-	}
-	if !slices.Contains(Strategies, p.Deployment.Strategy) {
-		probs.add("deployment.strategy %q is not available in this version; use one of %s", p.Deployment.Strategy, strings.Join(Strategies, ", "))
-	}
+	p.checkDeployment(&probs)
 	return probs.err("spec")
 }
 
@@ -155,4 +150,70 @@ func (p *Pipeline) checkEvaluation(probs *problems) {
 			probs.add("evaluation.slices[%d] (%s): buckets must be at least two ascending edges", i, s.Column)
 		}
 	}
+}
+
+func (p *Pipeline) checkDeployment(probs *problems) {
+	d := &p.Deployment
+	if d.Strategy == "" {
+		d.Strategy = StrategyDirect
+	}
+	if !slices.Contains(Strategies, d.Strategy) {
+		probs.add("deployment.strategy %q: use one of %s", d.Strategy, strings.Join(Strategies, ", "))
+		return
+	}
+	if d.Strategy == StrategyDirect {
+		return
+	}
+	if d.GatewayURL == "" {
+		probs.add("deployment.gateway_url: a %s rollout drives the gateway's admin API; give its URL (e.g. http://127.0.0.1:8080)", d.Strategy)
+	}
+	if d.AnalysisInterval <= 0 {
+		d.AnalysisInterval = Duration(60 * 60 * 1e9)
+	}
+	if d.FailureLimit <= 0 {
+		d.FailureLimit = 2
+	}
+	d.Criteria = d.Criteria.WithDefaults()
+	if err := d.Criteria.Validate(); err != nil {
+		probs.add("deployment.criteria: %v", err)
+	}
+	var total Duration
+	switch d.Strategy {
+	case StrategyCanary:
+		if len(d.Steps) == 0 {
+			d.Steps = DefaultCanarySteps()
+		}
+		prev := 0.0
+		for i, st := range d.Steps {
+			if st.Weight <= prev || st.Weight > 100 {
+				probs.add("deployment.steps[%d]: weight %v must be above the previous step's %v and at most 100", i, st.Weight, prev)
+			}
+			if st.Hold < 0 {
+				probs.add("deployment.steps[%d]: hold must not be negative", i)
+			}
+			prev, total = st.Weight, total+st.Hold
+		}
+	case StrategyShadow:
+		if d.Mirror == 0 {
+			d.Mirror = 100
+		}
+		if d.Mirror < 0 || d.Mirror > 100 {
+			probs.add("deployment.mirror %v must be above 0 and at most 100", d.Mirror)
+		}
+		if d.Window <= 0 {
+			d.Window = Duration(24 * 60 * 60 * 1e9)
+		}
+		total = d.Window
+	}
+	if total > MaxRollout {
+		probs.add("deployment: the rollout holds for %s in all; keep it within %s", total, MaxRollout)
+	}
+}
+
+// ValidateDeployment checks the deployment block alone and fills its
+// defaults; rollouts started on their own run it on their input.
+func (p *Pipeline) ValidateDeployment() error {
+	var probs problems
+	p.checkDeployment(&probs)
+	return probs.err("deployment")
 }

@@ -143,8 +143,8 @@ func TestLoadRefusesBadDurationNamingItsLine(t *testing.T) {
 }
 
 func TestLoadRefusesUnknownStrategy(t *testing.T) {
-	msg, _ := loadErr(t, "strategy: direct", "strategy: canary")
-	assert.Contains(t, msg, `invalid pipeline spec: deployment.strategy "canary" is not available in this version; use one of direct`)
+	msg, _ := loadErr(t, "strategy: canary", "strategy: blue-green")
+	assert.Contains(t, msg, `invalid pipeline spec: deployment.strategy "blue-green": use one of direct, canary, shadow`)
 }
 
 func TestLoadRefusesCheckWithoutItsConfig(t *testing.T) {
@@ -231,4 +231,22 @@ func TestValidateRefusesBadHyperparameters(t *testing.T) {
 	err := p.Validate()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `hyperparameters: model config: optimizer "rmsprop" is not supported`)
+}
+
+func TestRolloutSettingsAreCheckedAndDefaulted(t *testing.T) {
+	p, err := spec.Load(copyExample(t))
+	require.NoError(t, err)
+	d := p.Deployment
+	assert.Equal(t, spec.DefaultCanarySteps(), d.Steps, "the seed's 5% for 24h, then 25% and 50%")
+	assert.Equal(t, time.Hour, d.AnalysisInterval.D())
+	assert.Equal(t, 2, d.FailureLimit)
+	assert.Equal(t, int64(100), d.Criteria.MinRequests)
+
+	msg, _ := loadErr(t, "strategy: canary", `strategy: canary
+  steps: [{weight: 25, hold: 30h}, {weight: 10, hold: 20h}]`)
+	assert.Contains(t, msg, "deployment.steps[1]: weight 10 must be above the previous step's 25")
+	assert.Contains(t, msg, "the rollout holds for 50h0m0s in all; keep it within 48h0m0s")
+
+	msg, _ = loadErr(t, "strategy: canary", "strategy: shadow\n  mirror: 150")
+	assert.Contains(t, msg, "deployment.mirror 150 must be above 0 and at most 100")
 }

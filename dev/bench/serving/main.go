@@ -1,0 +1,144 @@
+// Command serving benchmarks the model gateway's predict path against a bare
+// net/http handler that decodes the same JSON body and returns a constant
+// answer, so the table shows what the gateway itself costs. Both run
+// in-process on 127.0.0.1 with a real trained churn model behind the
+// gateway; a closed-loop Go client drives the cases in alternating rounds.
+//
+//	go run ./dev/bench/serving -duration 10s
+//	go run ./dev/bench/serving -soak 60s     # also: heap in use over a 60 s gateway run
+//	go run ./dev/bench/serving -serve        # keep both up and print wrk commands
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"time"
+)
+
+func main() {
+	duration := flag.Duration("duration", 10*time.Second, "how long each case is measured in all")
+	rounds := flag.Int("rounds", 5, "split each case's duration into this many rounds, bare and gateway alternating, so noise from a shared machine hits both alike")
+	warmup := flag.Duration("warmup", 300*time.Millisecond, "unmeasured load before each round of each case")
+	conns := flag.Int("conns", 32, "concurrent connections (one goroutine each)")
+	soak := flag.Duration("soak", 0, "also run 1-row gateway load this long and report heap in use at start, midway and end (e.g. 60s)")
+	serve := flag.Bool("serve", false, "instead of measuring, keep both servers up and print wrk commands")
+	trainRows := flag.Int("train-rows", 2000, "generated churn rows to train the served model on")
+	epochs := flag.Int("epochs", 5, "training epochs")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Stdout, config{duration: *duration, rounds: *rounds, warmup: *warmup, conns: *conns, soak: *soak,
+		serve: *serve, trainRows: *trainRows, epochs: *epochs}); err != nil {
+		fmt.Fprintln(os.Stderr, "bench serving:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	duration, warmup, soak time.Duration
+	conns, trainRows       int
+	rounds                 int
+	epochs                 int
+	serve                  bool
+}
+
+// batchSizes are the rows per request the issue asks about.
+var batchSizes = []int{1, 32}
+
+func run(ctx context.Context, out io.Writer, c config) error {
+	if c.conns <= 0 || c.duration <= 0 || c.rounds <= 0 {
+		return fmt.Errorf("-conns, -duration and -rounds must be positive")
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir, err := os.MkdirTemp("", "mlpipe-bench-serving-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	fmt.Fprintf(out, "training the churn model on %d generated rows (%d epochs)...\n", c.trainRows, c.epochs)
+	fx, err := newFixture(ctx, dir, c.trainRows, c.epochs, logger)
+	if err != nil {
+		return err
+	}
+	defer fx.close()
+	gwURL, bareURL := fx.gateway.url+"/v1/models/"+modelName+":predict", fx.bare.url+"/v1/models/"+modelName+":predict"
+	if c.serve {
+		return serveForWrk(ctx, out, dir, fx, gwURL, bareURL, c)
+	}
+
+	targets := []struct{ name, url string }{{"bare", bareURL}, {"gateway", gwURL}}
+	results := make([]result, 0, len(batchSizes)*len(targets))
+	for _, n := range batchSizes {
+		for _, tgt := range targets {
+			results = append(results, result{target: tgt.name, rows: n})
+		}
+	}
+	slice := c.duration / time.Duration(c.rounds)
+	for round := 1; round <= c.rounds; round++ {
+		fmt.Fprintf(out, "  round %d of %d: each case %s, %d connections\n", round, c.rounds, slice, c.conns)
+		for i, n := range batchSizes {
+			bodies := fx.bodies(n)
+			for j, tgt := range targets {
+				r, err := load(ctx, tgt.url, bodies, c.conns, c.warmup, slice, nil)
+				if err != nil {
+					return fmt.Errorf("%s %d-row: %w", tgt.name, n, err)
+				}
+				results[i*len(targets)+j].add(r)
+			}
+		}
+	}
+	printTable(out, c, results)
+
+	if c.soak > 0 {
+		fmt.Fprintf(out, "\nsoak: gateway, 1-row requests, %d connections, %s...\n", c.conns, c.soak)
+		s, err := soak(ctx, gwURL, fx.bodies(1), c.conns, c.soak)
+		if err != nil {
+			return fmt.Errorf("soak: %w", err)
+		}
+		printSoak(out, s)
+	}
+	return nil
+}
+
+func printTable(out io.Writer, c config, rs []result) {
+	fmt.Fprintf(out, "\n%s %s/%s, %d CPUs (GOMAXPROCS %d); client and servers share the process; %d connections, %s per case in %d alternating rounds, each after %s warm-up\n\n",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), c.conns, c.duration, c.rounds, c.warmup)
+	fmt.Fprintln(out, "| case | req/s | rows/s | p50 | p99 | errors | throughput gateway/bare | p99 gateway/bare |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	bare := map[int]result{}
+	for _, r := range rs {
+		tput, p99 := "", ""
+		if r.target == "bare" {
+			bare[r.rows] = r
+		} else if b, ok := bare[r.rows]; ok && b.reqPerSec() > 0 && b.p99 > 0 {
+			tput = fmt.Sprintf("%.2f (target ≥ 0.70: %s)", r.reqPerSec()/b.reqPerSec(), verdict(r.reqPerSec()/b.reqPerSec() >= 0.70))
+			p99 = fmt.Sprintf("%.2f (target ≤ 1.5: %s)", float64(r.p99)/float64(b.p99), verdict(float64(r.p99) <= 1.5*float64(b.p99)))
+		}
+		fmt.Fprintf(out, "| %s, %d-row | %.0f | %.0f | %s | %s | %d | %s | %s |\n",
+			r.target, r.rows, r.reqPerSec(), r.reqPerSec()*float64(r.rows), fmtDur(r.p50), fmtDur(r.p99), r.errors, tput, p99)
+	}
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "missed"
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	default:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	}
+}

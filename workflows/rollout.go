@@ -1,0 +1,340 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/mlpipe/mlpipe/activities"
+	"github.com/mlpipe/mlpipe/internal/rollout"
+	"github.com/mlpipe/mlpipe/internal/routing"
+	"github.com/mlpipe/mlpipe/internal/spec"
+)
+
+// CanaryRollout sends a growing share of live traffic to the candidate,
+// step by step (the seed's 5% for 24 hours, then 25%, 50%, then the
+// cutover), comparing it with production every analysis interval. Failed
+// analyses up to the spec's limit roll it back on their own; an
+// inconclusive step pauses for a person. pause, resume, promote and abort
+// steer it at any time.
+func CanaryRollout(ctx workflow.Context, in RolloutInput) (RolloutResult, error) {
+	r, err := newRollout(ctx, in, spec.StrategyCanary)
+	if err != nil {
+		return RolloutResult{}, err
+	}
+	return r.finish(ctx, r.canary(ctx))
+}
+
+// ShadowRollout mirrors live traffic to the candidate for the window,
+// compares its answers with production's without serving them, then
+// switches to it when the analysis passes (and a person approves, if the
+// spec asks), or discards it.
+func ShadowRollout(ctx workflow.Context, in RolloutInput) (RolloutResult, error) {
+	r, err := newRollout(ctx, in, spec.StrategyShadow)
+	if err != nil {
+		return RolloutResult{}, err
+	}
+	return r.finish(ctx, r.shadow(ctx))
+}
+
+// rolloutRun is one rollout's state; handlers read and write it.
+type rolloutRun struct {
+	in     RolloutInput
+	d      spec.Deployment
+	id     string
+	status RolloutStatus
+	// Requests from people, set by handlers, consumed by the loop.
+	paused        bool
+	promoteBy     *RolloutCommand
+	abortBy       *RolloutCommand
+	decision      *activities.Approval
+	lastVerdict   rollout.Verdict
+	outcome       string
+	outcomeReason string
+}
+
+func newRollout(ctx workflow.Context, in RolloutInput, strategy string) (*rolloutRun, error) {
+	r := &rolloutRun{in: in, d: in.Deployment, id: workflow.GetInfo(ctx).WorkflowExecution.ID}
+	r.d.Strategy = strategy
+	r.status = RolloutStatus{Model: in.Model, Candidate: in.Candidate, Strategy: strategy, State: RolloutRunning, Steps: len(in.Deployment.Steps)}
+	if err := r.setup(ctx); err != nil {
+		return nil, err
+	}
+	// Fill defaults and check, as the pipeline's spec check does.
+	p := spec.Pipeline{Deployment: r.d}
+	var probs []string
+	if in.Model == "" || in.Candidate <= 0 {
+		probs = append(probs, "model and candidate version are required")
+	}
+	if err := p.ValidateDeployment(); err != nil {
+		probs = append(probs, err.Error())
+	}
+	if len(probs) > 0 {
+		return nil, temporal.NewNonRetryableApplicationError("rollout: "+strings.Join(probs, "; "), ErrInvalidSpec, nil)
+	}
+	r.d = p.Deployment
+	r.status.Steps = len(r.d.Steps)
+	if r.in.DecisionTimeout <= 0 {
+		r.in.DecisionTimeout = spec.DefaultApprovalTimeout
+	}
+	return r, nil
+}
+
+func (r *rolloutRun) log(ctx workflow.Context, format string, args ...any) {
+	e := RolloutEvent{At: workflow.Now(ctx), What: fmt.Sprintf(format, args...)}
+	r.status.History = append(r.status.History, e)
+	r.publish(ctx)
+}
+
+// canary runs the steps; it returns the outcome and why.
+func (r *rolloutRun) canary(ctx workflow.Context) error {
+	for i, step := range r.d.Steps {
+		r.status.Step, r.status.Weight = i+1, step.Weight
+		if err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeCanary, Candidate: r.in.Candidate,
+			Weight: step.Weight, StickyKey: r.d.StickyKey, Reason: fmt.Sprintf("canary step %d of %d: %g%%", i+1, len(r.d.Steps), step.Weight)}); err != nil {
+			return err
+		}
+		r.log(ctx, "step %d of %d: %g%% of traffic to version %d for %s", i+1, len(r.d.Steps), step.Weight, r.in.Candidate, step.Hold)
+		next, err := r.hold(ctx, step.Hold.D(), fmt.Sprintf("canary %g%%", step.Weight))
+		if err != nil || next != "" {
+			return r.conclude(ctx, next, err)
+		}
+	}
+	return r.conclude(ctx, OutcomePromoted, nil)
+}
+
+// shadow mirrors traffic for the window, then decides.
+func (r *rolloutRun) shadow(ctx workflow.Context) error {
+	r.status.Step, r.status.Steps, r.status.Weight = 1, 1, 0
+	if err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeShadow, Candidate: r.in.Candidate,
+		Mirror: r.d.Mirror, Reason: fmt.Sprintf("shadow: mirror %g%%", r.d.Mirror)}); err != nil {
+		return err
+	}
+	r.log(ctx, "shadow: %g%% of traffic mirrored to version %d for %s", r.d.Mirror, r.in.Candidate, r.d.Window)
+	next, err := r.hold(ctx, r.d.Window.D(), "shadow")
+	if err != nil || next != "" {
+		if next == OutcomeRolledBack {
+			next = OutcomeDiscarded
+		}
+		return r.conclude(ctx, next, err)
+	}
+	if r.lastVerdict != rollout.VerdictPass {
+		r.outcomeReason = "the shadow's last analysis did not pass: " + r.status.LastAnalysis.Summary
+		return r.conclude(ctx, OutcomeDiscarded, nil)
+	}
+	if r.d.ApproveSwitch {
+		ok, err := r.awaitSwitchDecision(ctx)
+		if err != nil {
+			return r.conclude(ctx, "", err)
+		}
+		if !ok {
+			return r.conclude(ctx, OutcomeDiscarded, nil)
+		}
+	}
+	return r.conclude(ctx, OutcomePromoted, nil)
+}
+
+// hold keeps the current split for d of unpaused time, analysing every
+// interval. It returns "" when the hold is over, or the outcome a person
+// or the analysis chose.
+func (r *rolloutRun) hold(ctx workflow.Context, d time.Duration, what string) (string, error) {
+	interval := r.d.AnalysisInterval.D()
+	remaining := d
+	analysed := false
+	for remaining > 0 {
+		ends := workflow.Now(ctx).Add(remaining)
+		r.status.HoldEndsAt = &ends
+		wait := min(interval, remaining)
+		start := workflow.Now(ctx)
+		_, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+			Timeout:      wait,
+			TimerOptions: workflow.TimerOptions{Summary: fmt.Sprintf("%s: next analysis in %s (%s of the hold left)", what, wait, remaining)},
+		}, r.interrupted)
+		if err != nil {
+			return "", err
+		}
+		remaining -= workflow.Now(ctx).Sub(start)
+		if next := r.requested(); next != "" {
+			return next, nil
+		}
+		if r.paused {
+			if next, err := r.waitWhilePaused(ctx); err != nil || next != "" {
+				return next, err
+			}
+			continue
+		}
+		analysed = true
+		if next, err := r.analyze(ctx); err != nil || next != "" {
+			return next, err
+		}
+	}
+	if analysed && r.lastVerdict == rollout.VerdictInconclusive {
+		r.paused, r.status.PausedBy = true, "analysis"
+		r.log(ctx, "%s: inconclusive (%s); paused for a person: resume, promote or abort", what, r.status.LastAnalysis.Summary)
+		return r.waitWhilePaused(ctx)
+	}
+	return "", nil
+}
+
+func (r *rolloutRun) interrupted() bool {
+	return r.paused || r.promoteBy != nil || r.abortBy != nil
+}
+
+// requested turns a person's promote or abort into an outcome.
+func (r *rolloutRun) requested() string {
+	switch {
+	case r.abortBy != nil:
+		r.outcomeReason = fmt.Sprintf("aborted by %s: %s", r.abortBy.By, r.abortBy.Reason)
+		return OutcomeAborted
+	case r.promoteBy != nil:
+		r.outcomeReason = fmt.Sprintf("promoted early by %s: %s", r.promoteBy.By, r.promoteBy.Reason)
+		return OutcomePromoted
+	}
+	return ""
+}
+
+func (r *rolloutRun) waitWhilePaused(ctx workflow.Context) (string, error) {
+	r.status.State = RolloutPaused
+	r.publish(ctx)
+	if err := workflow.Await(ctx, func() bool { return !r.paused || r.promoteBy != nil || r.abortBy != nil }); err != nil {
+		return "", err
+	}
+	r.status.State, r.status.PausedBy = RolloutRunning, ""
+	r.publish(ctx)
+	return r.requested(), nil
+}
+
+// analyze compares candidate with production once; enough failures in a
+// row roll the candidate back.
+func (r *rolloutRun) analyze(ctx workflow.Context) (string, error) {
+	actx := workflow.WithActivityOptions(ctx, r.activityOptions(fmt.Sprintf("analyse %s version %d against production", r.in.Model, r.in.Candidate)))
+	var res activities.AnalyzeRolloutResult
+	in := activities.AnalyzeRolloutInput{GatewayURL: r.d.GatewayURL, Model: r.in.Model, Mode: modeOf(r.d.Strategy), Criteria: r.d.Criteria}
+	if err := workflow.ExecuteActivity(actx, a.AnalyzeRollout, in).Get(ctx, &res); err != nil {
+		return "", err
+	}
+	an := res.Analysis
+	r.status.LastAnalysis, r.lastVerdict = &an, an.Verdict
+	r.status.Analyses++
+	switch an.Verdict {
+	case rollout.VerdictFail:
+		r.status.Failures++
+		r.log(ctx, "analysis %d failed (%d of %d allowed): %s", r.status.Analyses, r.status.Failures, r.d.FailureLimit, an.Summary)
+		if r.status.Failures >= r.d.FailureLimit {
+			r.outcomeReason = fmt.Sprintf("%d failed analyses in a row: %s", r.status.Failures, an.Summary)
+			return OutcomeRolledBack, nil
+		}
+	case rollout.VerdictPass:
+		r.status.Failures = 0
+		r.log(ctx, "analysis %d passed", r.status.Analyses)
+	default:
+		r.log(ctx, "analysis %d inconclusive: %s", r.status.Analyses, an.Summary)
+	}
+	return "", nil
+}
+
+func modeOf(strategy string) string {
+	if strategy == spec.StrategyShadow {
+		return routing.ModeShadow
+	}
+	return routing.ModeCanary
+}
+
+func (r *rolloutRun) activityOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		TaskQueue:           TaskQueueCPU,
+		StartToCloseTimeout: time.Minute,
+		Summary:             summary,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+			// A gateway that is down for a while is retried, not given up
+			// on: the rollout must end in a known routing.
+			MaximumAttempts:        0,
+			NonRetryableErrorTypes: []string{activities.ErrInvalidInput},
+		},
+	}
+}
+
+func (r *rolloutRun) route(ctx workflow.Context, rt routing.Routing) error {
+	actx := workflow.WithActivityOptions(ctx, r.activityOptions(rt.Reason))
+	return workflow.ExecuteActivity(actx, a.SetRouting, activities.SetRoutingInput{GatewayURL: r.d.GatewayURL, Routing: rt}).Get(ctx, nil)
+}
+
+// conclude promotes the candidate or takes it out of the traffic. It runs
+// even when the rollout is cancelled, so the gateway never keeps a split
+// nobody watches.
+func (r *rolloutRun) conclude(ctx workflow.Context, outcome string, cause error) error {
+	if cause != nil {
+		if !temporal.IsCanceledError(cause) {
+			// An activity failed for good: take the candidate out.
+			outcome, r.outcomeReason = OutcomeRolledBack, "rollout failed: "+failureMessage(cause)
+		} else {
+			outcome, r.outcomeReason = OutcomeAborted, "rollout cancelled"
+		}
+		ctx, _ = workflow.NewDisconnectedContext(ctx)
+	}
+	in := activities.FinishRolloutInput{Model: r.in.Model, Version: r.in.Candidate, WorkflowID: r.id,
+		GatewayURL: r.d.GatewayURL, Reason: r.outcomeReason, Approval: r.in.Approval}
+	var fn any = a.RollbackCandidate
+	what := "take version %d out of the traffic"
+	if outcome == OutcomePromoted {
+		fn, what = a.PromoteCandidate, "promote version %d to production"
+		if in.Reason == "" {
+			in.Reason = fmt.Sprintf("%s rollout passed", r.d.Strategy)
+			r.outcomeReason = in.Reason
+		}
+		if r.decision != nil {
+			in.Approval = r.decision
+		}
+	}
+	actx := workflow.WithActivityOptions(ctx, r.activityOptions(fmt.Sprintf(what, r.in.Candidate)))
+	if err := workflow.ExecuteActivity(actx, fn, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	r.outcome = outcome
+	r.status.State = outcome
+	if outcome == OutcomePromoted {
+		r.status.Weight = 100
+	} else {
+		r.status.Weight = 0
+	}
+	r.status.HoldEndsAt = nil
+	r.log(ctx, "%s: %s", outcome, r.outcomeReason)
+	if cause != nil && temporal.IsCanceledError(cause) {
+		return cause
+	}
+	return nil
+}
+
+func (r *rolloutRun) finish(ctx workflow.Context, err error) (RolloutResult, error) {
+	res := RolloutResult{Model: r.in.Model, Candidate: r.in.Candidate, Outcome: r.outcome, Reason: r.outcomeReason,
+		Analyses: r.status.Analyses, LastAnalysis: r.status.LastAnalysis, History: r.status.History}
+	if err != nil {
+		return res, err
+	}
+	if werr := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); werr != nil {
+		return res, werr
+	}
+	return res, nil
+}
+
+// publish shows the rollout in the Web UI's current details.
+func (r *rolloutRun) publish(ctx workflow.Context) {
+	var b strings.Builder
+	b.WriteString(fmt.Sprintf("**%s rollout** of `%s` version %d: **%s**, step %d of %d, weight %g%%\n\n",
+		r.d.Strategy, r.in.Model, r.in.Candidate, r.status.State, r.status.Step, r.status.Steps, r.status.Weight))
+	if an := r.status.LastAnalysis; an != nil {
+		b.WriteString(fmt.Sprintf("Last analysis (%d so far, %d failed in a row): **%s** %s\n\n", r.status.Analyses, r.status.Failures, an.Verdict, an.Summary))
+	}
+	for i := max(0, len(r.status.History)-8); i < len(r.status.History); i++ {
+		e := r.status.History[i]
+		b.WriteString(fmt.Sprintf("- %s %s\n", e.At.UTC().Format(time.RFC3339), e.What))
+	}
+	workflow.SetCurrentDetails(ctx, b.String())
+}
+
+var errRolloutOver = errors.New("the rollout is over")
