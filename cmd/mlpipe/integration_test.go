@@ -20,6 +20,7 @@ import (
 
 	"github.com/mlpipe/mlpipe/internal/config"
 	"github.com/mlpipe/mlpipe/internal/testenv"
+	"github.com/mlpipe/mlpipe/workers"
 	"github.com/mlpipe/mlpipe/workflows"
 )
 
@@ -28,34 +29,32 @@ import (
 type stack struct {
 	t       *testing.T
 	tmp     string
-	srv     testenv.Temporal
+	srv     *testenv.Temporal
 	gateway string
 	specDir string
+	// stopWorkers and stopGateway end what the stack started, so a test
+	// can restart them.
+	stopWorkers func()
+	stopGateway func()
 }
 
-func startStack(t *testing.T) *stack {
+func startStack(t *testing.T) *stack { return startStackWith(t, "") }
+
+// startStackWith keeps Temporal's history in dbFile when it is set, so the
+// server can be restarted under running workflows.
+func startStackWith(t *testing.T, dbFile string) *stack {
 	if testing.Short() {
 		t.Skip("integration: starts a Temporal dev server")
 	}
 	s := &stack{t: t, tmp: t.TempDir()}
-	s.srv = testenv.StartTemporal(t, "MLModelName", "MLPipelineStage")
+	s.srv = testenv.StartTemporalWith(t, dbFile, "MLModelName", "MLPipelineStage")
 	t.Setenv("TEMPORAL_ADDRESS", s.srv.HostPort)
 	t.Setenv("TEMPORAL_NAMESPACE", "default")
 	t.Setenv("MLPIPE_ARTIFACTS", filepath.Join(s.tmp, "artifacts"))
 	t.Setenv("MLPIPE_GATEWAY_REFRESH", "200ms")
 	t.Setenv("MLPIPE_ADMIN_TOKEN", "test-admin-token")
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	settings := config.FromEnv()
-	acts, err := newActivities(ctx, settings)
-	require.NoError(t, err)
-	stop, err := startWorkers(ctx, s.srv.Client, acts, []string{"cpu", "gpu"}, 2, logger)
-	require.NoError(t, err)
-	t.Cleanup(stop)
-	ready := make(chan string, 1)
-	go func() { _ = runGateway(ctx, settings, "127.0.0.1:0", logger, ready) }()
-	s.gateway = "http://" + <-ready
+	s.startWorkers()
+	s.gateway = "http://" + s.startGateway("127.0.0.1:0")
 
 	// The example pipeline, on freshly generated data, told where this
 	// test's gateway listens.
@@ -71,6 +70,42 @@ func startStack(t *testing.T) *stack {
 	out, code := s.mlpipe("gen", "churn", "--rows", "3000", "--seed", "11", "-o", filepath.Join(s.specDir, "data/churn.csv"))
 	require.Equal(t, 0, code, out)
 	return s
+}
+
+// startWorkers runs both workers in-process on a client of their own.
+func (s *stack) startWorkers() {
+	ctx, cancel := context.WithCancel(context.Background())
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	acts, err := newActivities(ctx, config.FromEnv())
+	require.NoError(s.t, err)
+	c, err := workers.Dial(ctx, s.srv.HostPort, logger)
+	require.NoError(s.t, err)
+	stop, err := startWorkers(ctx, c, acts, []string{"cpu", "gpu"}, 2, logger)
+	require.NoError(s.t, err)
+	var once sync.Once
+	s.stopWorkers = func() { once.Do(func() { stop(); c.Close(); cancel() }) }
+	s.t.Cleanup(s.stopWorkers)
+}
+
+// startGateway serves the gateway on addr and returns where it listens.
+func (s *stack) startGateway(addr string) string {
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := runGateway(ctx, config.FromEnv(), addr, slog.New(slog.NewTextHandler(io.Discard, nil)), ready)
+		if err != nil {
+			s.t.Errorf("gateway: %v", err)
+			ready <- ""
+		}
+	}()
+	got := <-ready
+	require.NotEmpty(s.t, got)
+	s.stopGateway = func() { cancel(); <-done }
+	// Stopping twice is harmless: cancel is idempotent and done stays closed.
+	s.t.Cleanup(s.stopGateway)
+	return got
 }
 
 // mlpipe runs the real program in-process and returns its output.
@@ -228,7 +263,7 @@ func TestPipelineThroughMlpipeCommands(t *testing.T) {
 	assert.Contains(t, out, "f1 >= 0.8 holds")
 
 	// A second approved run becomes version 2 and the gateway follows.
-	out, code = s.mlpipe("run", "-f", spec, "--id", id+"-2", "--detach")
+	out, code = s.mlpipe("run", "-f", spec, "--id", id+"-2", "--detach", "--set", "deployment.strategy=direct")
 	require.Equal(t, 0, code, out)
 	s.waitForState(id+"-2", workflows.StateWaiting)
 	out, code = s.mlpipe("approve", id+"-2", "--as", "bob")
@@ -255,7 +290,7 @@ func TestPipelineThroughMlpipeCommands(t *testing.T) {
 	assert.Contains(t, string(page), "churn-classifier v1", "the champion is named")
 
 	// A third run is rejected; the registry keeps who said no and why.
-	out, code = s.mlpipe("run", "-f", spec, "--id", id+"-3", "--detach")
+	out, code = s.mlpipe("run", "-f", spec, "--id", id+"-3", "--detach", "--set", "deployment.strategy=direct")
 	require.Equal(t, 0, code, out)
 	s.waitForState(id+"-3", workflows.StateWaiting)
 	out, code = s.mlpipe("reject", id+"-3", "--as", "bob", "--comment", "age 70+ slice regressed")

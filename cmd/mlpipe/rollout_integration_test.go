@@ -164,3 +164,42 @@ func TestCanaryRollsBackABadCandidateOnLiveTraffic(t *testing.T) {
 	p, _ := s.predict(twoCustomers)
 	assert.Equal(t, prod.Version, p.Version)
 }
+
+// A shadow sees mirrored traffic, never answers, agrees with production
+// and is switched to.
+func TestShadowMirrorsAndSwitchesOnLiveTraffic(t *testing.T) {
+	s := startStack(t)
+	s.deployFirstVersion(t)
+	ctx := context.Background()
+	store, err := artifact.Open(ctx, os.Getenv("MLPIPE_ARTIFACTS"))
+	require.NoError(t, err)
+	reg := registry.New(store)
+	prod, _, err := reg.Alias(ctx, "churn-classifier", registry.AliasProduction)
+	require.NoError(t, err)
+	// The same model retrained: a candidate that agrees with production.
+	raw, err := artifact.ReadAll(ctx, prod.Model)
+	require.NoError(t, err)
+	ref, err := artifact.PutBytes(ctx, store, "models/churn-classifier/retrained/bundle.json", raw, "application/json")
+	require.NoError(t, err)
+	v, err := reg.RegisterCandidate(ctx, registry.Version{Name: "churn-classifier", Model: ref})
+	require.NoError(t, err)
+	stop := s.replay(t)
+
+	d := spec.Deployment{Strategy: spec.StrategyShadow, GatewayURL: s.gateway, Mirror: 100,
+		Window: spec.Duration(8 * time.Second), AnalysisInterval: spec.Duration(2 * time.Second), FailureLimit: 2}
+	d.Criteria.MinRequests, d.Criteria.MinFeedback, d.Criteria.MinPSIRows = 40, 40, 100
+	run, err := s.srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "shadow", TaskQueue: workflows.TaskQueueCPU},
+		workflows.ShadowRolloutName, workflows.RolloutInput{Model: "churn-classifier", Candidate: v.Version, Deployment: d})
+	require.NoError(t, err)
+	var res workflows.RolloutResult
+	require.NoError(t, run.Get(ctx, &res))
+	assert.Equal(t, workflows.OutcomePromoted, res.Outcome, res.Reason)
+	require.NotNil(t, res.LastAnalysis)
+	assert.Contains(t, res.LastAnalysis.Summary, "pass")
+
+	tr := stop()
+	assert.Zero(t, tr.ByVariant[routing.VariantShadow], "a shadow never answers")
+	assert.Zero(t, tr.ByVariant[routing.VariantCanary])
+	p, _ := s.predict(twoCustomers)
+	assert.Equal(t, v.Version, p.Version, "switched to the shadow")
+}

@@ -17,17 +17,28 @@ import (
 const EnvTemporal = "MLPIPE_TEMPORAL"
 
 // Temporal is a real Temporal dev server (the CLI's start-dev) on a free
-// loopback port, with an in-memory store.
+// loopback port.
 type Temporal struct {
 	HostPort string
-	Client   client.Client
+	// Client stays usable across Restart: it reconnects.
+	Client client.Client
 	// CLI is the temporal binary, for tests that drive it as a user would.
 	CLI string
+
+	opts testsuite.DevServerOptions
+	srv  *testsuite.DevServer
 }
 
-// StartTemporal starts a dev server with the given keyword search
-// attributes registered and stops it when the test ends.
-func StartTemporal(t testing.TB, keywordAttrs ...string) Temporal {
+// StartTemporal starts a dev server with an in-memory store and the given
+// keyword search attributes, and stops it when the test ends.
+func StartTemporal(t testing.TB, keywordAttrs ...string) *Temporal {
+	t.Helper()
+	return StartTemporalWith(t, "", keywordAttrs...)
+}
+
+// StartTemporalWith is StartTemporal with the history kept in a SQLite
+// file (empty: in memory), so Restart brings the same workflows back.
+func StartTemporalWith(t testing.TB, dbFile string, keywordAttrs ...string) *Temporal {
 	t.Helper()
 	cli := Tool(t, "temporal", EnvTemporal)
 	var attrs []temporal.SearchAttributeUpdate
@@ -35,25 +46,46 @@ func StartTemporal(t testing.TB, keywordAttrs ...string) Temporal {
 		attrs = append(attrs, temporal.NewSearchAttributeKeyKeyword(name).ValueSet(""))
 	}
 	sa := temporal.NewSearchAttributes(attrs...)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+	tp := &Temporal{CLI: cli, opts: testsuite.DevServerOptions{
 		// Without ExistingPath the SDK would download a CLI.
 		ExistingPath:     cli,
 		ClientOptions:    &client.Options{Logger: quiet},
 		LogLevel:         "error",
 		SearchAttributes: sa,
+		DBFilename:       dbFile,
 		Stdout:           io.Discard,
 		Stderr:           io.Discard,
-	})
-	if err != nil {
-		t.Fatalf("testenv: start Temporal dev server with %s: %v", cli, err)
-	}
+	}}
+	tp.start(t)
+	tp.HostPort, tp.Client = tp.srv.FrontendHostPort(), tp.srv.Client()
+	// Later starts bind the same port, so clients and workers find it.
+	tp.opts.ClientOptions = &client.Options{Logger: quiet, HostPort: tp.HostPort}
 	t.Cleanup(func() {
-		if err := srv.Stop(); err != nil {
+		if err := tp.srv.Stop(); err != nil {
 			t.Logf("testenv: stop Temporal dev server: %v", err)
 		}
 	})
-	return Temporal{HostPort: srv.FrontendHostPort(), Client: srv.Client(), CLI: cli}
+	return tp
+}
+
+func (tp *Temporal) start(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := testsuite.StartDevServer(ctx, tp.opts)
+	if err != nil {
+		t.Fatalf("testenv: start Temporal dev server with %s: %v", tp.CLI, err)
+	}
+	tp.srv = srv
+}
+
+// Restart stops the server and starts it again on the same port and
+// store, as an operator restarting it would.
+func (tp *Temporal) Restart(t testing.TB) {
+	t.Helper()
+	if err := tp.srv.Stop(); err != nil {
+		t.Logf("testenv: stop Temporal dev server: %v", err)
+	}
+	tp.start(t)
 }
