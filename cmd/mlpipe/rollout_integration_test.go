@@ -111,27 +111,14 @@ func TestCanaryRollsBackABadCandidateOnLiveTraffic(t *testing.T) {
 	s := startStack(t)
 	s.deployFirstVersion(t)
 	ctx := context.Background()
-	store, err := artifact.Open(ctx, os.Getenv("MLPIPE_ARTIFACTS"))
-	require.NoError(t, err)
-	reg := registry.New(store)
-	prod, ok, err := reg.Alias(ctx, "churn-classifier", registry.AliasProduction)
-	require.NoError(t, err)
-	require.True(t, ok)
-	raw, err := artifact.ReadAll(ctx, prod.Model)
-	require.NoError(t, err)
-	b, err := bundle.Decode(raw)
-	require.NoError(t, err)
-	for i := range b.Model.Params {
-		for j := range b.Model.Params[i].Data {
-			b.Model.Params[i].Data[j] = -b.Model.Params[i].Data[j]
+	// The production model with its predictions inverted.
+	reg, prod, v := s.registerCandidate(t, func(b *bundle.Bundle) {
+		for i := range b.Model.Params {
+			for j := range b.Model.Params[i].Data {
+				b.Model.Params[i].Data[j] = -b.Model.Params[i].Data[j]
+			}
 		}
-	}
-	bad, err := json.Marshal(b)
-	require.NoError(t, err)
-	ref, err := artifact.PutBytes(ctx, store, "models/churn-classifier/bad/bundle.json", bad, "application/json")
-	require.NoError(t, err)
-	v, err := reg.RegisterCandidate(ctx, registry.Version{Name: "churn-classifier", Model: ref})
-	require.NoError(t, err)
+	})
 	stop := s.replay(t)
 
 	d := spec.Deployment{
@@ -171,18 +158,8 @@ func TestShadowMirrorsAndSwitchesOnLiveTraffic(t *testing.T) {
 	s := startStack(t)
 	s.deployFirstVersion(t)
 	ctx := context.Background()
-	store, err := artifact.Open(ctx, os.Getenv("MLPIPE_ARTIFACTS"))
-	require.NoError(t, err)
-	reg := registry.New(store)
-	prod, _, err := reg.Alias(ctx, "churn-classifier", registry.AliasProduction)
-	require.NoError(t, err)
 	// The same model retrained: a candidate that agrees with production.
-	raw, err := artifact.ReadAll(ctx, prod.Model)
-	require.NoError(t, err)
-	ref, err := artifact.PutBytes(ctx, store, "models/churn-classifier/retrained/bundle.json", raw, "application/json")
-	require.NoError(t, err)
-	v, err := reg.RegisterCandidate(ctx, registry.Version{Name: "churn-classifier", Model: ref})
-	require.NoError(t, err)
+	_, _, v := s.registerCandidate(t, func(*bundle.Bundle) {})
 	stop := s.replay(t)
 
 	d := spec.Deployment{Strategy: spec.StrategyShadow, GatewayURL: s.gateway, Mirror: 100,
@@ -202,4 +179,29 @@ func TestShadowMirrorsAndSwitchesOnLiveTraffic(t *testing.T) {
 	assert.Zero(t, tr.ByVariant[routing.VariantCanary])
 	p, _ := s.predict(twoCustomers)
 	assert.Equal(t, v.Version, p.Version, "switched to the shadow")
+}
+
+// registerCandidate registers a changed copy of the production bundle as
+// the candidate, returning the registry, production and the new version.
+func (s *stack) registerCandidate(t *testing.T, change func(*bundle.Bundle)) (*registry.Registry, registry.Version, registry.Version) {
+	ctx := context.Background()
+	store, err := artifact.Open(ctx, os.Getenv("MLPIPE_ARTIFACTS"))
+	require.NoError(t, err)
+	reg := registry.New(store)
+	prod, ok, err := reg.Alias(ctx, "churn-classifier", registry.AliasProduction)
+	require.NoError(t, err)
+	require.True(t, ok)
+	raw, err := artifact.ReadAll(ctx, prod.Model)
+	require.NoError(t, err)
+	b, err := bundle.Decode(raw)
+	require.NoError(t, err)
+	change(b)
+	b.Metadata.WorkflowID = t.Name()
+	changed, err := json.Marshal(b)
+	require.NoError(t, err)
+	ref, err := artifact.PutBytes(ctx, store, "models/churn-classifier/"+t.Name()+"/bundle.json", changed, "application/json")
+	require.NoError(t, err)
+	v, err := reg.RegisterCandidate(ctx, registry.Version{Name: "churn-classifier", Model: ref})
+	require.NoError(t, err)
+	return reg, prod, v
 }
