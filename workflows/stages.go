@@ -55,6 +55,9 @@ func (p *pipeline) activityCtx(ctx workflow.Context, st spec.Stage, queue string
 	if st.Timeout > 0 {
 		timeout = st.Timeout.D()
 	}
+	if st.Heartbeat > 0 && heartbeat > 0 {
+		heartbeat = st.Heartbeat.D()
+	}
 	attempts := int32(5)
 	if st.Retries > 0 {
 		attempts = int32(st.Retries)

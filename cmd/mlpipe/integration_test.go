@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -32,6 +33,8 @@ type stack struct {
 	srv     *testenv.Temporal
 	gateway string
 	specDir string
+	// queues are the worker queues run in-process.
+	queues []string
 	// stopWorkers and stopGateway end what the stack started, so a test
 	// can restart them.
 	stopWorkers func()
@@ -43,10 +46,20 @@ func startStack(t *testing.T) *stack { return startStackWith(t, "") }
 // startStackWith keeps Temporal's history in dbFile when it is set, so the
 // server can be restarted under running workflows.
 func startStackWith(t *testing.T, dbFile string) *stack {
+	return newStack(t, dbFile, []string{"cpu", "gpu"})
+}
+
+// startStackWithout leaves a worker queue to the test to serve.
+func startStackWithout(t *testing.T, queue string) *stack {
+	queues := []string{"cpu", "gpu"}
+	return newStack(t, "", slices.DeleteFunc(queues, func(q string) bool { return q == queue }))
+}
+
+func newStack(t *testing.T, dbFile string, queues []string) *stack {
 	if testing.Short() {
 		t.Skip("integration: starts a Temporal dev server")
 	}
-	s := &stack{t: t, tmp: t.TempDir()}
+	s := &stack{t: t, tmp: t.TempDir(), queues: queues}
 	s.srv = testenv.StartTemporalWith(t, dbFile, "MLModelName", "MLPipelineStage")
 	t.Setenv("TEMPORAL_ADDRESS", s.srv.HostPort)
 	t.Setenv("TEMPORAL_NAMESPACE", "default")
@@ -80,7 +93,7 @@ func (s *stack) startWorkers() {
 	require.NoError(s.t, err)
 	c, err := workers.Dial(ctx, s.srv.HostPort, logger)
 	require.NoError(s.t, err)
-	stop, err := startWorkers(ctx, c, acts, []string{"cpu", "gpu"}, 2, logger)
+	stop, err := startWorkers(ctx, c, acts, s.queues, 2, logger)
 	require.NoError(s.t, err)
 	var once sync.Once
 	s.stopWorkers = func() { once.Do(func() { stop(); c.Close(); cancel() }) }

@@ -51,6 +51,10 @@ type Stage struct {
 	Timeout Duration `json:"timeout,omitempty" yaml:"timeout"`
 	// Retries bounds attempts of the stage's activity (default 5).
 	Retries int `json:"retries,omitempty" yaml:"retries"`
+	// Heartbeat is how long a training attempt may go without a
+	// heartbeat before it is retried, from its last checkpoint, on another
+	// worker (default 1m).
+	Heartbeat Duration `json:"heartbeat,omitempty" yaml:"heartbeat"`
 }
 
 // KindOrName is the stage's kind, defaulting to its name.
@@ -90,7 +94,7 @@ func (s *Stages) UnmarshalYAML(n *yaml.Node) error {
 // stageKeys are the keys a stage accepts. Node.Decode is not strict, so
 // they are checked here: a typo such as `gates:` must not silently drop the
 // deployment gate.
-var stageKeys = []string{"kind", "inputs", "outputs", "checks", "params", "gate", "timeout", "retries"}
+var stageKeys = []string{"kind", "inputs", "outputs", "checks", "params", "gate", "timeout", "retries", "heartbeat"}
 
 func checkStageKeys(name string, v *yaml.Node) error {
 	if v.Kind != yaml.MappingNode {

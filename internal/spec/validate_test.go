@@ -53,7 +53,7 @@ func TestLoadRefusesUnknownKeyInAStage(t *testing.T) {
 	// A typo in a stage must not silently drop the deployment gate.
 	msg, _ := loadErr(t, "    gate: [evaluation_threshold]", "    gates: [evaluation_threshold]")
 	line := exampleLine(t, "    gate: [evaluation_threshold]")
-	assert.Contains(t, msg, fmt.Sprintf(`stage model_deployment: line %d: unknown key "gates"; use kind, inputs, outputs, checks, params, gate, timeout, retries`, line))
+	assert.Contains(t, msg, fmt.Sprintf(`stage model_deployment: line %d: unknown key "gates"; use kind, inputs, outputs, checks, params, gate, timeout, retries, heartbeat`, line))
 }
 
 func TestLoadRefusesMissingDataSource(t *testing.T) {

@@ -1,0 +1,109 @@
+package tune
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mlpipe/mlpipe/internal/model"
+)
+
+type valueKind int
+
+const (
+	kindInt valueKind = iota
+	kindFloat
+	kindString
+)
+
+// field is one model.Config field a search may set, named as in YAML.
+type field struct {
+	name string
+	kind valueKind
+	set  func(c *model.Config, v any)
+}
+
+// fields lists the tunable model.Config fields, sorted by name. To make a
+// new field tunable, add one line here with intField, floatField or
+// stringField; Validate, Apply and the error messages pick it up.
+var fields = []field{
+	intField("batch_size", func(c *model.Config) *int { return &c.BatchSize }),
+	stringField("class_weight", func(c *model.Config) *string { return &c.ClassWeight }),
+	intField("epochs", func(c *model.Config) *int { return &c.Epochs }),
+	stringField("kind", func(c *model.Config) *string { return &c.Kind }),
+	floatField("l2", func(c *model.Config) *float64 { return &c.L2 }),
+	floatField("learning_rate", func(c *model.Config) *float64 { return &c.LearningRate }),
+	stringField("optimizer", func(c *model.Config) *string { return &c.Optimizer }),
+}
+
+func intField(name string, at func(*model.Config) *int) field {
+	return field{name, kindInt, func(c *model.Config, v any) { *at(c) = int(v.(float64)) }}
+}
+
+func floatField(name string, at func(*model.Config) *float64) field {
+	return field{name, kindFloat, func(c *model.Config, v any) { *at(c) = v.(float64) }}
+}
+
+func stringField(name string, at func(*model.Config) *string) field {
+	return field{name, kindString, func(c *model.Config, v any) { *at(c) = v.(string) }}
+}
+
+// Tunable lists the parameter names Apply accepts, sorted.
+func Tunable() []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return names
+}
+
+func lookup(name string) (field, error) {
+	for _, f := range fields {
+		if f.name == name {
+			return f, nil
+		}
+	}
+	return field{}, fmt.Errorf("tune: unknown parameter %q; tunable parameters are %s", name, strings.Join(Tunable(), ", "))
+}
+
+// check reports whether v, a non-nil trial value, fits the field's type.
+func (f field) check(v any) error {
+	switch x := v.(type) {
+	case string:
+		if f.kind != kindString {
+			return fmt.Errorf("%s takes a number, not the string %q", f.name, x)
+		}
+	case float64:
+		switch {
+		case f.kind == kindString:
+			return fmt.Errorf("%s takes a string, not the number %v (quote it if you meant the text)", f.name, x)
+		case f.kind == kindInt && !isWhole(x):
+			return fmt.Errorf("%s takes a whole number, not %v", f.name, x)
+		}
+	default:
+		return fmt.Errorf("%s: value %v has type %T; values must be strings or numbers", f.name, v, v)
+	}
+	return nil
+}
+
+// Apply returns base with every parameter of trial set. A nil value (null in
+// a choice list) leaves base's value as it is. It fails on an unknown name or
+// a value of the wrong type, and does not call model.Config.Validate: call
+// Defaults and Validate on the result, as for any config.
+func Apply(base model.Config, trial Trial) (model.Config, error) {
+	c := base
+	for _, p := range trial.Params {
+		f, err := lookup(p.Name)
+		if err != nil {
+			return model.Config{}, fmt.Errorf("apply trial %d: %w", trial.ID, err)
+		}
+		if p.Value == nil {
+			continue
+		}
+		v := normalize(p.Value)
+		if err := f.check(v); err != nil {
+			return model.Config{}, fmt.Errorf("apply trial %d: %w", trial.ID, err)
+		}
+		f.set(&c, v)
+	}
+	return c, nil
+}

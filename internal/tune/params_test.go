@@ -1,0 +1,76 @@
+package tune
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/mlpipe/mlpipe/internal/model"
+)
+
+func TestApplySetsEachNamedField(t *testing.T) {
+	base := model.Config{Kind: model.KindLogistic, Epochs: 30, LearningRate: 0.05, BatchSize: 256, Optimizer: model.OptimizerAdam, Seed: 9, ClassWeight: "balanced"}
+	trial := Trial{ID: 3, Params: []ParamValue{
+		{"learning_rate", 0.0123},
+		{"l2", 0.004},
+		{"batch_size", 64.0},
+		{"epochs", 12.0},
+		{"optimizer", "sgd"},
+		{"class_weight", nil}, // null keeps the base value
+	}}
+	got, err := Apply(base, trial)
+	require.NoError(t, err)
+	assert.Equal(t, model.Config{Kind: model.KindLogistic, Epochs: 12, LearningRate: 0.0123, BatchSize: 64, L2: 0.004, Optimizer: "sgd", Seed: 9, ClassWeight: "balanced"}, got)
+	assert.Equal(t, 30, base.Epochs, "base must not change")
+}
+
+func TestApplyErrors(t *testing.T) {
+	cases := []struct {
+		p    ParamValue
+		want string
+	}{
+		{ParamValue{"momentum", 0.9}, `apply trial 7: tune: unknown parameter "momentum"; tunable parameters are batch_size, class_weight, epochs, kind, l2, learning_rate, optimizer`},
+		{ParamValue{"batch_size", 64.5}, "apply trial 7: batch_size takes a whole number, not 64.5"},
+		{ParamValue{"batch_size", "64"}, `apply trial 7: batch_size takes a number, not the string "64"`},
+		{ParamValue{"optimizer", 1.0}, "apply trial 7: optimizer takes a string, not the number 1 (quote it if you meant the text)"},
+		{ParamValue{"l2", true}, "apply trial 7: l2: value true has type bool; values must be strings or numbers"},
+	}
+	for _, c := range cases {
+		_, err := Apply(model.Config{}, Trial{ID: 7, Params: []ParamValue{c.p}})
+		assert.EqualError(t, err, c.want)
+	}
+}
+
+func TestApplyAcceptsGoIntegers(t *testing.T) {
+	got, err := Apply(model.Config{}, Trial{Params: []ParamValue{{"epochs", 5}}})
+	require.NoError(t, err)
+	assert.Equal(t, 5, got.Epochs)
+}
+
+func TestEveryTunableNameIsSettable(t *testing.T) {
+	// A typo in the field table would set the wrong field; each name must
+	// change exactly the config field spelled that way in YAML.
+	want := map[string]model.Config{
+		"batch_size":    {BatchSize: 2},
+		"class_weight":  {ClassWeight: "x"},
+		"epochs":        {Epochs: 2},
+		"kind":          {Kind: "x"},
+		"l2":            {L2: 2},
+		"learning_rate": {LearningRate: 2},
+		"optimizer":     {Optimizer: "x"},
+	}
+	require.Len(t, Tunable(), len(want))
+	for _, name := range Tunable() {
+		f, err := lookup(name)
+		require.NoError(t, err)
+		v := any(2.0)
+		if f.kind == kindString {
+			v = "x"
+		}
+		got, err := Apply(model.Config{}, Trial{Params: []ParamValue{{name, v}}})
+		require.NoError(t, err)
+		assert.Equal(t, want[name], got, name)
+	}
+	assert.IsIncreasing(t, Tunable())
+}

@@ -1,0 +1,77 @@
+package tune
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Table renders results as a Markdown table, one row per result in the
+// order given (pass Rank's output for a leaderboard): trial ID, one column
+// per parameter (in order of first appearance), mean ± std of the fold
+// scores, epochs trained, time and status. A failed trial shows its reason
+// and no score; a null parameter value shows as "default".
+func Table(results []TrialResult) string {
+	var names []string
+	for _, r := range results {
+		for _, p := range r.Params {
+			if !slices.Contains(names, p.Name) {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	var b strings.Builder
+	b.WriteString("| trial |")
+	for _, n := range names {
+		b.WriteString(" " + n + " |")
+	}
+	b.WriteString(" score (mean ± std) | epochs trained | time | status |\n|---:|")
+	for range names {
+		b.WriteString("---|")
+	}
+	b.WriteString("---|---:|---:|---|\n")
+	for _, r := range results {
+		fmt.Fprintf(&b, "| %d |", r.TrialID)
+		for _, n := range names {
+			b.WriteString(" " + cell(paramCell(r.Params, n)) + " |")
+		}
+		score := "—"
+		if r.Status != StatusFailed {
+			score = fmt.Sprintf("%.4f ± %.4f", r.Mean, r.Std)
+		}
+		status := r.Status
+		if r.Reason != "" {
+			status += ": " + r.Reason
+		}
+		fmt.Fprintf(&b, " %s | %d | %.1fs | %s |\n", score, r.Epochs, r.Seconds, cell(status))
+	}
+	return b.String()
+}
+
+func paramCell(params []ParamValue, name string) string {
+	for _, p := range params {
+		if p.Name != name {
+			continue
+		}
+		switch v := p.Value.(type) {
+		case nil:
+			return "default"
+		case float64:
+			if isWhole(v) && math.Abs(v) < 1e15 {
+				return strconv.FormatInt(int64(v), 10)
+			}
+			return strconv.FormatFloat(v, 'g', 4, 64)
+		default:
+			return fmt.Sprint(v)
+		}
+	}
+	return ""
+}
+
+// cell keeps text inside one Markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.Join(strings.Fields(s), " ")
+}
