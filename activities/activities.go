@@ -17,6 +17,8 @@ type Activities struct {
 	HTTP *http.Client
 	// AdminToken authenticates to the gateway's admin API.
 	AdminToken string
+	// matrices caches training matrices for search trials.
+	matrices matrixCache
 	// CheckpointEvery is how many epochs pass between training
 	// checkpoints (default 5).
 	CheckpointEvery int

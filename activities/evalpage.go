@@ -3,6 +3,7 @@ package activities
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/mlpipe/mlpipe/internal/bundle"
 	"github.com/mlpipe/mlpipe/internal/metrics"
@@ -59,6 +60,18 @@ func reportPage(doc EvaluationReport, b *bundle.Bundle) report.Page {
 	}
 	for _, t := range doc.Gate {
 		p.Gate = append(p.Gate, report.GateRow{Rule: t.Rule, Measured: t.Actual, Passed: t.Passed, Detail: t.Detail})
+	}
+	for _, r := range doc.Search {
+		status := r.Status
+		if r.Reason != "" {
+			status += ": " + r.Reason
+		}
+		params := make([]string, len(r.Params))
+		for i, p := range r.Params {
+			params[i] = fmt.Sprintf("%s=%v", p.Name, p.Value)
+		}
+		p.Search = append(p.Search, report.SearchRow{Trial: r.TrialID, Params: strings.Join(params, " "), Mean: r.Mean, Std: r.Std,
+			Epochs: r.Epochs, Seconds: r.Seconds, Status: status})
 	}
 	if l := doc.Latency; l != nil {
 		p.Latency = &report.Latency{P50Single: l.P50Single, P99Single: l.P99Single, BatchRowsPerSecond: l.BatchRowsPerSecond, BatchSize: l.BatchSize}

@@ -19,6 +19,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/registry"
 	"github.com/mlpipe/mlpipe/internal/report"
 	"github.com/mlpipe/mlpipe/internal/spec"
+	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
 // EvaluationReport is the stored JSON report of model_evaluation.
@@ -35,6 +36,7 @@ type EvaluationReport struct {
 	Champion   *Champion          `json:"champion,omitempty"`
 	Latency    *Latency           `json:"latency,omitempty"`
 	Gate       []spec.Threshold   `json:"gate,omitempty"`
+	Search     []tune.TrialResult `json:"search,omitempty"`
 	CreatedAt  time.Time          `json:"created_at"`
 }
 
@@ -95,6 +97,7 @@ func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (
 	doc := EvaluationReport{
 		Model: b.Name, Bundle: in.Model.Bundle, WorkflowID: in.WorkflowID, FeatureSet: in.Model.Features.Version,
 		TestData: data.name, Rows: data.test.Rows(), Threshold: settings.Threshold, Evaluation: full, CreatedAt: time.Now().UTC(),
+		Search: in.Search,
 	}
 	if data.raw != nil {
 		if doc.Slices, err = sliceReports(data.raw, settings.Slices, data.test.Y, proba, settings.Threshold); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/metrics"
 	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/spec"
+	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
 // Dataset is a CSV in the artifact store.
@@ -135,6 +136,8 @@ type EvaluateModelInput struct {
 	ChampionThreshold   map[string]float64 `json:"champion_threshold,omitempty"`
 	// Threshold is kept for histories recorded before Settings existed.
 	Threshold float64 `json:"threshold,omitempty"`
+	// Search is the hyperparameter search's results table, for the report.
+	Search []tune.TrialResult `json:"search,omitempty"`
 }
 
 // Evaluation is the stored report and what the gate reads from it.

@@ -17,6 +17,7 @@ func RegisterCPU(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.TrainingPipeline, workflow.RegisterOptions{Name: workflows.TrainingPipelineName})
 	w.RegisterWorkflowWithOptions(workflows.CanaryRollout, workflow.RegisterOptions{Name: workflows.CanaryRolloutName})
 	w.RegisterWorkflowWithOptions(workflows.ShadowRollout, workflow.RegisterOptions{Name: workflows.ShadowRolloutName})
+	w.RegisterWorkflowWithOptions(workflows.HyperparameterSearch, workflow.RegisterOptions{Name: workflows.HyperparameterSearchName})
 	for name, fn := range map[string]any{
 		"IngestData":        acts.IngestData,
 		"ValidateData":      acts.ValidateData,
@@ -37,6 +38,7 @@ func RegisterCPU(w worker.Registry, acts *activities.Activities) {
 // RegisterGPU registers the activities that want an accelerator.
 func RegisterGPU(w worker.Registry, acts *activities.Activities) {
 	w.RegisterActivityWithOptions(acts.TrainModel, activity.RegisterOptions{Name: "TrainModel"})
+	w.RegisterActivityWithOptions(acts.TrainTrial, activity.RegisterOptions{Name: "TrainTrial"})
 }
 
 // NewCPU builds the worker for mlpipe-cpu.

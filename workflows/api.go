@@ -79,6 +79,7 @@ type PipelineResult struct {
 	ReportHTML string                  `json:"report_html,omitempty"`
 	Champion   *activities.Champion    `json:"champion,omitempty"`
 	Rollout    *RolloutResult          `json:"rollout,omitempty"`
+	Search     *SearchResult           `json:"search,omitempty"`
 	Features   *activities.FeatureSet  `json:"features,omitempty"`
 	Stages     []StageStatus           `json:"stages"`
 	Artifacts  map[string]artifact.Ref `json:"artifacts,omitempty"`

@@ -16,8 +16,10 @@ import (
 	"github.com/mlpipe/mlpipe/activities"
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/expect"
+	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/rollout"
 	"github.com/mlpipe/mlpipe/internal/spec"
+	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
 // seedStages is the seed playbook's DAG.
@@ -519,4 +521,34 @@ func (s *pipelineSuite) TestTheFirstVersionSkipsTheCanary() {
 	s.Equal(OutcomeDeployed, r.Outcome)
 	s.Nil(r.Rollout, "nothing in production to compare a canary with")
 	s.Equal(3, deploy.Version)
+}
+
+func (s *pipelineSuite) TestSearchPicksTheConfigurationThatIsTrained() {
+	in := testSpec()
+	sr := searchInput(tune.StrategyRandom, 6).Search
+	in.Search = &sr
+	s.env.RegisterWorkflow(HyperparameterSearch)
+	f := &fakeTrials{}
+	s.env.OnActivity(a.TrainTrial, mock.Anything, mock.Anything).Return(f.run)
+	var trained model.Config
+	s.env.OnActivity(a.TrainModel, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.TrainModelInput) (activities.TrainModelResult, error) {
+			trained = in.Config
+			return activities.TrainModelResult{Model: activities.TrainedModel{Bundle: ref("bundle.json"), Epochs: 40}, Attempt: 1}, nil
+		})
+	var evaluated activities.EvaluateModelInput
+	s.env.OnActivity(a.EvaluateModel, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.EvaluateModelInput) (activities.EvaluateModelResult, error) {
+			evaluated = in
+			return activities.EvaluateModelResult{Evaluation: activities.Evaluation{Metrics: map[string]float64{"f1": 0.6}}}, nil
+		})
+	s.mockStages()
+	s.env.ExecuteWorkflow(TrainingPipeline, in)
+	r := s.result()
+	s.Require().NotNil(r.Search)
+	s.Equal(18, f.calls, "6 trials × 3 folds on the GPU queue")
+	s.Equal(r.Search.BestConfig.LearningRate, trained.LearningRate, "the best trial's parameters are retrained")
+	s.Equal(r.Search.BestConfig.BatchSize, trained.BatchSize)
+	s.Len(evaluated.Search, 6, "the results table goes into the evaluation report")
+	s.Contains(r.Stages[3].Message, "40 epochs")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/mlpipe/mlpipe/activities"
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/expect"
+	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/spec"
 )
 
@@ -196,6 +197,13 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 		return missing(st, "feature set")
 	}
 	cfg := p.in.Hyperparameters
+	if p.in.Search != nil {
+		res, err := p.search(ctx, st, *fs.features, cfg)
+		if err != nil {
+			return err
+		}
+		cfg = res.BestConfig
+	}
 	in := activities.TrainModelInput{Pipeline: p.in.Name, Model: p.in.Model, WorkflowID: p.id, Features: *fs.features, Config: cfg}
 	summary := fmt.Sprintf("%s, %d epochs, lr %g, batch %d", cfg.Kind, cfg.Epochs, cfg.LearningRate, cfg.BatchSize)
 	var res activities.TrainModelResult
@@ -204,6 +212,9 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 	}
 	m := res.Model
 	msg := fmt.Sprintf("%d epochs, loss %.4f, %.1fs", m.Epochs, m.Loss, m.Seconds)
+	if sr := p.result.Search; sr != nil {
+		msg = fmt.Sprintf("best of %d trials (%s %.4f ± %.4f: %s), then %s", len(sr.Results), p.in.Search.Scoring, sr.Best.Mean, sr.Best.Std, paramText(sr.Best.Params), msg)
+	}
 	if m.ResumedFrom > 0 {
 		msg += fmt.Sprintf(", resumed from epoch %d", m.ResumedFrom)
 	}
@@ -211,6 +222,27 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 	p.result.ModelURI = m.Bundle.URI
 	p.produce(st, output{model: &m})
 	return nil
+}
+
+// search runs the HyperparameterSearch child: trials×folds fan out on
+// mlpipe-gpu; the best configuration is then trained on the whole split.
+func (p *pipeline) search(ctx workflow.Context, st spec.Stage, fs activities.FeatureSet, base model.Config) (SearchResult, error) {
+	s := *p.in.Search
+	childID := p.id + "-search"
+	p.setState(ctx, st.Name, StateRunning, fmt.Sprintf("%s search: %d trials × %d folds in workflow %s", s.Strategy, s.NIter, s.CV, childID))
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:    childID,
+		TaskQueue:     TaskQueueCPU,
+		StaticSummary: fmt.Sprintf("%s search for %s: %d trials × %d folds, scoring %s", s.Strategy, p.in.Model, s.NIter, s.CV, s.Scoring),
+	})
+	var res SearchResult
+	if err := workflow.ExecuteChildWorkflow(cctx, HyperparameterSearchName, SearchInput{Model: p.in.Model, Train: fs.Train, Base: base, Search: s}).Get(ctx, &res); err != nil {
+		return res, err
+	}
+	p.result.Search = &res
+	p.setState(ctx, st.Name, StateRunning, fmt.Sprintf("search done: best trial %d, %s %.4f ± %.4f (%s); training it on the whole split",
+		res.Best.TrialID, s.Scoring, res.Best.Mean, res.Best.Std, paramText(res.Best.Params)))
+	return res, nil
 }
 
 func (p *pipeline) evaluate(ctx workflow.Context, st spec.Stage) error {
@@ -221,6 +253,9 @@ func (p *pipeline) evaluate(ctx workflow.Context, st spec.Stage) error {
 	in := activities.EvaluateModelInput{
 		Model: *m.model, ModelName: p.in.Model, WorkflowID: p.id, Settings: p.in.Evaluation,
 		EvaluationThreshold: p.in.EvaluationThreshold, ChampionThreshold: p.in.ChampionThreshold,
+	}
+	if p.result.Search != nil {
+		in.Search = p.result.Search.Results
 	}
 	summary := "held-out test split of feature set " + m.model.Features.Version
 	if src, ok := p.input(st, func(o output) bool { return o.source != "" }); ok {

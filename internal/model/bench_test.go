@@ -17,3 +17,16 @@ func BenchmarkTrain100kx20(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTrainMLP100kx20 is the MLP workload: one hidden layer
+// of 32, relu, Adam lr 0.01, batch 256, 5 epochs on 100,000 × 20.
+func BenchmarkTrainMLP100kx20(b *testing.B) {
+	X, y, _ := synthetic(100_000, 20, 7)
+	cfg := Config{Kind: KindMLP, Hidden: []int{32}, Epochs: 5, BatchSize: 256, LearningRate: 0.01, Seed: 1}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Train(context.Background(), X, y, 20, cfg, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -12,6 +12,8 @@ type Checkpoint struct {
 	// (Seed, epoch index), so no RNG position needs saving.
 	Seed      int64          `json:"seed"`
 	Optimizer OptimizerState `json:"optimizer"`
+	// EarlyStopping is set when Config.ValidationFraction is; nil otherwise.
+	EarlyStopping *EarlyStopState `json:"early_stopping,omitempty"`
 }
 
 // OptimizerState is the optimizer's memory between steps. First and Second
@@ -42,4 +44,25 @@ func cloneSlices(in [][]float64) [][]float64 {
 		out[i] = append([]float64{}, s...)
 	}
 	return out
+}
+
+// EarlyStopState is what early stopping remembers between epochs, carried
+// in the checkpoint so a resumed run stops at the same epoch with the same
+// best weights.
+type EarlyStopState struct {
+	BestLoss  float64 `json:"best_loss"`
+	BestEpoch int     `json:"best_epoch"`
+	// BestParams are the parameters after BestEpoch.
+	BestParams []Param `json:"best_params"`
+	// SinceBest counts epochs finished after BestEpoch without a lower loss.
+	SinceBest int `json:"since_best"`
+}
+
+func (e *EarlyStopState) clone() *EarlyStopState {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	c.BestParams = (&Model{Params: e.BestParams}).Clone().Params
+	return &c
 }

@@ -8,6 +8,13 @@ import (
 // Model kinds accepted by Config.Kind.
 const (
 	KindLogistic = "logistic"
+	KindMLP      = "mlp"
+)
+
+// Activations accepted by Config.Activation for the mlp's hidden layers.
+const (
+	ActivationReLU = "relu"
+	ActivationTanh = "tanh"
 )
 
 // Optimizer names accepted by Config.Optimizer.
@@ -17,7 +24,7 @@ const (
 	OptimizerAdam     = "adam"
 )
 
-// ClassWeightBalanced weights each class by n / (2 * n_class), as
+// ClassWeightBalanced weights each class by n / (k * n_class) for k classes, as
 // scikit-learn's class_weight="balanced" does.
 const ClassWeightBalanced = "balanced"
 
@@ -33,11 +40,37 @@ type Config struct {
 	Optimizer   string  `yaml:"optimizer" json:"optimizer"`
 	Seed        int64   `yaml:"seed" json:"seed"`
 	ClassWeight string  `yaml:"class_weight" json:"class_weight"`
+
+	// Hidden lists the mlp's hidden layer widths, input side first; mlp only.
+	Hidden []int `yaml:"hidden,omitempty" json:"hidden,omitempty"`
+	// Activation is the mlp's hidden-layer nonlinearity: relu or tanh.
+	Activation string `yaml:"activation,omitempty" json:"activation,omitempty"`
+	// Dropout is the fraction of hidden units zeroed in each training batch
+	// (inverted dropout: survivors are scaled by 1/(1-dropout)); mlp only.
+	Dropout float64 `yaml:"dropout,omitempty" json:"dropout,omitempty"`
+	// Classes is the number of classes: 0 or 2 means binary (sigmoid), 3 or
+	// more means softmax with labels 0..classes-1.
+	Classes int `yaml:"classes,omitempty" json:"classes,omitempty"`
+	// ValidationFraction holds out this share of the training rows
+	// (stratified, drawn from Seed) to report EpochStats.ValidationLoss.
+	ValidationFraction float64 `yaml:"validation_fraction,omitempty" json:"validation_fraction,omitempty"`
+	// Patience stops training after this many epochs without a lower
+	// validation loss and returns the best epoch's weights; 0 never stops early.
+	Patience int `yaml:"patience,omitempty" json:"patience,omitempty"`
 }
 
 // Defaults returns a copy of c with zero fields filled in: kind logistic,
-// 30 epochs, learning rate 0.05, batch size 256, optimizer adam.
+// 30 epochs, learning rate 0.05, batch size 256, optimizer adam; for an mlp
+// also one hidden layer of 32 and relu.
 func (c Config) Defaults() Config {
+	if c.Kind == KindMLP {
+		if len(c.Hidden) == 0 {
+			c.Hidden = []int{32}
+		}
+		if c.Activation == "" {
+			c.Activation = ActivationReLU
+		}
+	}
 	if c.Kind == "" {
 		c.Kind = KindLogistic
 	}
@@ -60,8 +93,8 @@ func (c Config) Defaults() Config {
 // as it is spelled in YAML and the values it accepts.
 func (c Config) Validate() error {
 	switch {
-	case c.Kind != KindLogistic:
-		return fmt.Errorf("model config: kind %q is not supported; use %q", c.Kind, KindLogistic)
+	case c.Kind != KindLogistic && c.Kind != KindMLP:
+		return fmt.Errorf("model config: kind %q is not supported; use %q or %q", c.Kind, KindLogistic, KindMLP)
 	case c.Epochs < 1:
 		return fmt.Errorf("model config: epochs is %d; it must be an integer >= 1", c.Epochs)
 	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0):
@@ -75,6 +108,52 @@ func (c Config) Validate() error {
 			c.Optimizer, OptimizerSGD, OptimizerMomentum, OptimizerAdam)
 	case c.ClassWeight != "" && c.ClassWeight != ClassWeightBalanced:
 		return fmt.Errorf("model config: class_weight %q is not supported; use %q or leave it empty", c.ClassWeight, ClassWeightBalanced)
+	case c.Classes < 0 || c.Classes == 1:
+		return fmt.Errorf("model config: classes is %d; use 0 or 2 for binary, or the number of classes (>= 3)", c.Classes)
+	case !(c.ValidationFraction >= 0 && c.ValidationFraction < 1):
+		return fmt.Errorf("model config: validation_fraction is %v; it must be >= 0 and < 1 (e.g. 0.1)", c.ValidationFraction)
+	case c.Patience < 0:
+		return fmt.Errorf("model config: patience is %d; it must be an integer >= 0", c.Patience)
+	case c.Patience > 0 && c.ValidationFraction == 0:
+		return fmt.Errorf("model config: patience is %d but validation_fraction is 0; set validation_fraction (e.g. 0.1) to stop early", c.Patience)
+	}
+	return c.validateMLP()
+}
+
+// validateMLP checks the fields that only an mlp may set.
+func (c Config) validateMLP() error {
+	if c.Kind != KindMLP {
+		switch {
+		case len(c.Hidden) > 0:
+			return fmt.Errorf("model config: hidden is set but kind is %q; set kind: %s or remove hidden", c.Kind, KindMLP)
+		case c.Activation != "":
+			return fmt.Errorf("model config: activation is set but kind is %q; set kind: %s or remove activation", c.Kind, KindMLP)
+		case c.Dropout != 0:
+			return fmt.Errorf("model config: dropout is set but kind is %q; set kind: %s or remove dropout", c.Kind, KindMLP)
+		}
+		return nil
+	}
+	if len(c.Hidden) == 0 {
+		return fmt.Errorf("model config: hidden is empty; list the hidden layer widths, e.g. [32] or [64, 32]")
+	}
+	for i, h := range c.Hidden {
+		if h < 1 {
+			return fmt.Errorf("model config: hidden[%d] is %d; every layer width must be >= 1", i, h)
+		}
+	}
+	switch {
+	case c.Activation != ActivationReLU && c.Activation != ActivationTanh:
+		return fmt.Errorf("model config: activation %q is not supported; use %q or %q", c.Activation, ActivationReLU, ActivationTanh)
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return fmt.Errorf("model config: dropout is %v; it must be >= 0 and < 1", c.Dropout)
 	}
 	return nil
+}
+
+// outputs is the width of the last layer: one logit for binary, else one per class.
+func (c Config) outputs() int {
+	if c.Classes >= 3 {
+		return c.Classes
+	}
+	return 1
 }

@@ -23,7 +23,7 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		mutate func(*Config)
 		want   []string
 	}{
-		{"kind", func(c *Config) { c.Kind = "mlp" }, []string{"kind", `"mlp"`, "logistic"}},
+		{"kind", func(c *Config) { c.Kind = "svm" }, []string{"kind", `"svm"`, "logistic", "mlp"}},
 		{"epochs", func(c *Config) { c.Epochs = -1 }, []string{"epochs", ">= 1"}},
 		{"lr zero", func(c *Config) { c.LearningRate = -0.1 }, []string{"learning_rate", "> 0"}},
 		{"lr nan", func(c *Config) { c.LearningRate = math.NaN() }, []string{"learning_rate", "finite"}},
@@ -31,6 +31,13 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"l2", func(c *Config) { c.L2 = -1 }, []string{"l2", ">= 0"}},
 		{"optimizer", func(c *Config) { c.Optimizer = "rmsprop" }, []string{"optimizer", "sgd", "momentum", "adam"}},
 		{"class weight", func(c *Config) { c.ClassWeight = "auto" }, []string{"class_weight", "balanced"}},
+		{"classes", func(c *Config) { c.Classes = 1 }, []string{"classes is 1", ">= 3"}},
+		{"validation", func(c *Config) { c.ValidationFraction = 1 }, []string{"validation_fraction", "< 1"}},
+		{"patience alone", func(c *Config) { c.Patience = 3 }, []string{"patience is 3", "set validation_fraction"}},
+		{"hidden on logistic", func(c *Config) { c.Hidden = []int{4} }, []string{"hidden", "kind: mlp"}},
+		{"hidden width", func(c *Config) { c.Kind, c.Hidden, c.Activation = "mlp", []int{8, 0}, "relu" }, []string{"hidden[1] is 0"}},
+		{"activation", func(c *Config) { c.Kind, c.Hidden, c.Activation = "mlp", []int{8}, "gelu" }, []string{"activation", "relu", "tanh"}},
+		{"dropout", func(c *Config) { c.Kind, c.Hidden, c.Activation, c.Dropout = "mlp", []int{8}, "relu", 1 }, []string{"dropout", "< 1"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,4 +62,15 @@ func TestConfigSnakeCaseInYAMLAndJSON(t *testing.T) {
 	b, err := json.Marshal(want)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"kind":"logistic","epochs":7,"learning_rate":0.01,"batch_size":64,"l2":0.001,"optimizer":"momentum","seed":42,"class_weight":"balanced"}`, string(b))
+}
+
+func TestMLPDefaultsAndYAML(t *testing.T) {
+	got := Config{Kind: "mlp"}.Defaults()
+	assert.Equal(t, []int{32}, got.Hidden)
+	assert.Equal(t, "relu", got.Activation)
+	require.NoError(t, got.Validate())
+
+	var c Config
+	require.NoError(t, yaml.Unmarshal([]byte("kind: mlp\nhidden: [64, 32]\nactivation: tanh\ndropout: 0.1\nclasses: 4\nvalidation_fraction: 0.1\npatience: 3\n"), &c))
+	assert.Equal(t, Config{Kind: "mlp", Hidden: []int{64, 32}, Activation: "tanh", Dropout: 0.1, Classes: 4, ValidationFraction: 0.1, Patience: 3}, c)
 }

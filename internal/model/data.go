@@ -7,7 +7,7 @@ import (
 
 // checkData rejects inputs that would train a wrong model silently, naming
 // the row and column to fix. Rows and columns are counted from 0.
-func checkData(X, y []float64, cols int) (rows int, err error) {
+func checkData(X, y []float64, cols, classes int) (rows int, err error) {
 	rows = len(y)
 	switch {
 	case cols < 1:
@@ -18,8 +18,11 @@ func checkData(X, y []float64, cols int) (rows int, err error) {
 		return 0, fmt.Errorf("training data: X has %d values but %d labels × %d columns = %d are needed", len(X), rows, cols, rows*cols)
 	}
 	for i, v := range y {
-		if v != 0 && v != 1 {
+		if classes < 3 && v != 0 && v != 1 {
 			return 0, fmt.Errorf("training data: label at row %d is %v; labels must be 0 or 1", i, v)
+		}
+		if classes >= 3 && (v != math.Trunc(v) || v < 0 || v >= float64(classes)) {
+			return 0, fmt.Errorf("training data: label at row %d is %v; labels must be class indices 0..%d (classes is %d)", i, v, classes-1, classes)
 		}
 	}
 	for k, v := range X {
@@ -48,6 +51,26 @@ func classWeights(y []float64, mode string) [2]float64 {
 	}
 	if pos > 0 {
 		w[1] = n / (2 * pos)
+	}
+	return w
+}
+
+// classWeightsK returns the per-class sample weight for k classes over the
+// rows in idx. "balanced" gives n / (k·n_c), as scikit-learn does; a class
+// absent from the rows keeps weight 1.
+func classWeightsK(y []float64, idx []int, k int, mode string) []float64 {
+	w := filled(k, 1)
+	if mode != ClassWeightBalanced {
+		return w
+	}
+	counts := make([]float64, k)
+	for _, r := range idx {
+		counts[int(y[r])]++
+	}
+	for c, n := range counts {
+		if n > 0 {
+			w[c] = float64(len(idx)) / (float64(k) * n)
+		}
 	}
 	return w
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -16,7 +17,7 @@ type logisticGraph struct {
 	logits  *gorgonia.Node
 
 	// Training-only nodes (nil for a forward-only graph).
-	y, sw, cost *gorgonia.Node
+	y, sw, costNode *gorgonia.Node
 
 	// Backing slices of x, y and sw.
 	xData, yData, swData []float64
@@ -78,7 +79,7 @@ func newLogisticTrain(m *Model, batch, cols int, l2 float64) (*logisticGraph, er
 	if err != nil {
 		return nil, fmt.Errorf("build graph: weights: %w", err)
 	}
-	if lg.cost, err = gorgonia.Sum(weighted); err != nil {
+	if lg.costNode, err = gorgonia.Sum(weighted); err != nil {
 		return nil, fmt.Errorf("build graph: sum: %w", err)
 	}
 	if l2 > 0 {
@@ -94,11 +95,11 @@ func newLogisticTrain(m *Model, batch, cols int, l2 float64) (*logisticGraph, er
 		if err != nil {
 			return nil, fmt.Errorf("build graph: l2 penalty: %w", err)
 		}
-		if lg.cost, err = gorgonia.Add(lg.cost, pen); err != nil {
+		if lg.costNode, err = gorgonia.Add(lg.costNode, pen); err != nil {
 			return nil, fmt.Errorf("build graph: cost: %w", err)
 		}
 	}
-	if _, err := gorgonia.Grad(lg.cost, lg.w, lg.b); err != nil {
+	if _, err := gorgonia.Grad(lg.costNode, lg.w, lg.b); err != nil {
 		return nil, fmt.Errorf("build graph: gradient: %w", err)
 	}
 	return lg, nil
@@ -107,8 +108,36 @@ func newLogisticTrain(m *Model, batch, cols int, l2 float64) (*logisticGraph, er
 // learnables returns the parameter nodes in the order of Model.Params.
 func (lg *logisticGraph) learnables() gorgonia.Nodes { return gorgonia.Nodes{lg.w, lg.b} }
 
+func (lg *logisticGraph) graph() *gorgonia.ExprGraph { return lg.g }
+
+func (lg *logisticGraph) machine() (gorgonia.VM, error) {
+	return gorgonia.NewTapeMachine(lg.g, gorgonia.BindDualValues(lg.learnables()...)), nil
+}
+func (lg *logisticGraph) cost() float64 { return float64(*lg.costNode.Value().(*gorgonia.F64)) }
+
 // store copies the graph's current parameters into m.
 func (lg *logisticGraph) store(m *Model) {
 	copy(m.Param(ParamWeights).Data, lg.w.Value().Data().([]float64))
 	m.Param(ParamBias).Data[0] = float64(*lg.b.Value().(*gorgonia.F64))
+}
+
+// fill copies the rows in idx into the graph's input tensors, padding the
+// rest with zero-weight rows, and returns the batch's total sample weight.
+// Weights are normalised so the cost is a weighted mean.
+func (lg *logisticGraph) fill(X, y []float64, cols int, idx []int, cw []float64, _ *rand.Rand) float64 {
+	var total float64
+	for i, r := range idx {
+		copy(lg.xData[i*cols:(i+1)*cols], X[r*cols:(r+1)*cols])
+		lg.yData[i] = y[r]
+		lg.swData[i] = cw[int(y[r])]
+		total += lg.swData[i]
+	}
+	for i := range idx {
+		lg.swData[i] /= total
+	}
+	n := len(idx)
+	clear(lg.xData[n*cols:])
+	clear(lg.yData[n:])
+	clear(lg.swData[n:])
+	return total
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"gorgonia.org/gorgonia"
@@ -19,30 +20,51 @@ type EpochStats struct {
 	// penalty) over the epoch's mini-batches, as the weights moved.
 	Loss    float64 `json:"loss"`
 	Seconds float64 `json:"seconds"`
+	// ValidationLoss is the class-weighted mean log-loss (no L2 term) on the
+	// held-out rows after the epoch; 0 without Config.ValidationFraction.
+	ValidationLoss float64 `json:"validation_loss,omitempty"`
 }
 
 // ErrDiverged is wrapped by the error Train returns when the loss or the
 // weights stop being finite numbers.
 var ErrDiverged = errors.New("training diverged")
 
+// trainGraph is what the training loop needs from a model's graph.
+type trainGraph interface {
+	graph() *gorgonia.ExprGraph
+	machine() (gorgonia.VM, error)
+	learnables() gorgonia.Nodes
+	// fill loads one batch and returns its total sample weight.
+	fill(X, y []float64, cols int, idx []int, cw []float64, r *rand.Rand) float64
+	cost() float64
+	store(m *Model)
+}
+
 // Train fits a model to X (row-major, len(y) rows × cols) and labels y (0 or
-// 1). With resume set, it continues from that checkpoint and reaches exactly
-// the model an uninterrupted run would. onEpoch, if not nil, is called after
-// every epoch with a checkpoint it may keep; an error from it stops training
-// and is returned wrapped. ctx is checked between mini-batches.
+// 1, or class indices 0..Classes-1). With resume set, it continues from that
+// checkpoint and reaches exactly the model an uninterrupted run would.
+// onEpoch, if not nil, is called after every epoch with a checkpoint it may
+// keep; an error from it stops training and is returned wrapped. ctx is
+// checked between mini-batches. With Patience set, training stops early and
+// the weights of the epoch with the lowest validation loss are returned.
 func Train(ctx context.Context, X, y []float64, cols int, cfg Config, resume *Checkpoint,
 	onEpoch func(EpochStats, *Checkpoint) error) (*Model, error) {
 	cfg = cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	rows, err := checkData(X, y, cols)
+	rows, err := checkData(X, y, cols, cfg.Classes)
+	if err != nil {
+		return nil, err
+	}
+	trainIdx, valIdx, err := splitValidation(y, rows, cfg)
 	if err != nil {
 		return nil, err
 	}
 
-	m := newLogistic(cols)
+	m := newModel(cfg, cols)
 	var optState *OptimizerState
+	var es *EarlyStopState
 	start := 0
 	if resume != nil {
 		if err := checkResume(resume, cfg, cols); err != nil {
@@ -50,14 +72,19 @@ func Train(ctx context.Context, X, y []float64, cols int, cfg Config, resume *Ch
 		}
 		m = resume.Model.Clone()
 		st := resume.Optimizer.clone()
-		optState, start = &st, resume.Epoch
+		optState, start, es = &st, resume.Epoch, resume.EarlyStopping.clone()
 	}
-	if start >= cfg.Epochs {
-		return m, nil
+	if start >= cfg.Epochs || stopped(es, cfg) {
+		return best(m, es, cfg), nil
 	}
 
-	batch := min(cfg.BatchSize, rows)
-	lg, err := newLogisticTrain(m, batch, cols, cfg.L2)
+	batch := min(cfg.BatchSize, len(trainIdx))
+	var tg trainGraph
+	if m.Kind == KindLogistic && m.Classes < 3 {
+		tg, err = newLogisticTrain(m, batch, cols, cfg.L2)
+	} else {
+		tg, err = newNetTrain(m, batch, cfg.L2, cfg.Dropout)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -69,25 +96,34 @@ func Train(ctx context.Context, X, y []float64, cols int, cfg Config, resume *Ch
 	if err != nil {
 		return nil, err
 	}
-	vm := gorgonia.NewTapeMachine(lg.g, gorgonia.BindDualValues(lg.learnables()...))
+	vm, err := tg.machine()
+	if err != nil {
+		return nil, err
+	}
 	defer vm.Close()
-	grads := gorgonia.NodesToValueGrads(lg.learnables())
+	grads := gorgonia.NodesToValueGrads(tg.learnables())
 
-	cw := classWeights(y, cfg.ClassWeight)
-	order := make([]int, rows)
+	cw := classWeightsK(y, trainIdx, max(2, cfg.Classes), cfg.ClassWeight)
+	order := make([]int, len(trainIdx))
+	idx := make([]int, batch)
 	for epoch := start; epoch < cfg.Epochs; epoch++ {
 		began := time.Now()
 		shuffle(order, cfg.Seed, epoch)
+		drop := rand.New(rand.NewPCG(uint64(cfg.Seed)^0x9e3779b97f4a7c15, uint64(epoch)))
 		var lossSum, weightSum float64
-		for lo := 0; lo < rows; lo += batch {
+		for lo := 0; lo < len(order); lo += batch {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("training stopped in epoch %d: %w", epoch+1, err)
 			}
-			bw := fillBatch(lg, X, y, cols, order[lo:min(lo+batch, rows)], cw)
+			n := copy(idx, order[lo:min(lo+batch, len(order))])
+			for i := range n {
+				idx[i] = trainIdx[idx[i]]
+			}
+			bw := tg.fill(X, y, cols, idx[:n], cw, drop)
 			if err := vm.RunAll(); err != nil {
 				return nil, fmt.Errorf("epoch %d: run graph: %w", epoch+1, err)
 			}
-			cost := float64(*lg.cost.Value().(*gorgonia.F64))
+			cost := tg.cost()
 			if math.IsNaN(cost) || math.IsInf(cost, 0) {
 				return nil, diverged(epoch, cost, cfg.LearningRate)
 			}
@@ -98,20 +134,28 @@ func Train(ctx context.Context, X, y []float64, cols int, cfg Config, resume *Ch
 			lossSum += cost * bw
 			weightSum += bw
 		}
-		lg.store(m)
+		tg.store(m)
 		if !finite(m) {
 			return nil, diverged(epoch, math.NaN(), cfg.LearningRate)
 		}
 		m.Epoch = epoch + 1
+		stats := EpochStats{Epoch: epoch + 1, Loss: lossSum / weightSum}
+		if len(valIdx) > 0 {
+			stats.ValidationLoss = logLoss(m, X, y, cols, valIdx, cw)
+			es = track(es, m, stats.ValidationLoss)
+		}
+		stats.Seconds = time.Since(began).Seconds()
 		if onEpoch != nil {
-			stats := EpochStats{Epoch: epoch + 1, Loss: lossSum / weightSum, Seconds: time.Since(began).Seconds()}
-			ckpt := &Checkpoint{Model: *m.Clone(), Epoch: epoch + 1, Seed: cfg.Seed, Optimizer: opt.state.clone()}
+			ckpt := &Checkpoint{Model: *m.Clone(), Epoch: epoch + 1, Seed: cfg.Seed, Optimizer: opt.state.clone(), EarlyStopping: es.clone()}
 			if err := onEpoch(stats, ckpt); err != nil {
 				return nil, fmt.Errorf("after epoch %d: %w", epoch+1, err)
 			}
 		}
+		if stopped(es, cfg) {
+			break
+		}
 	}
-	return m, nil
+	return best(m, es, cfg), nil
 }
 
 // shuffle resets order to 0..n-1 and permutes it with a generator seeded by
@@ -122,27 +166,6 @@ func shuffle(order []int, seed int64, epoch int) {
 	}
 	r := rand.New(rand.NewPCG(uint64(seed), uint64(epoch)))
 	r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-}
-
-// fillBatch copies the rows in idx into the graph's input tensors, padding
-// the rest with zero-weight rows, and returns the batch's total sample
-// weight. Weights are normalised so the cost is a weighted mean.
-func fillBatch(lg *logisticGraph, X, y []float64, cols int, idx []int, cw [2]float64) float64 {
-	var total float64
-	for i, r := range idx {
-		copy(lg.xData[i*cols:(i+1)*cols], X[r*cols:(r+1)*cols])
-		lg.yData[i] = y[r]
-		lg.swData[i] = cw[int(y[r])]
-		total += lg.swData[i]
-	}
-	for i := range idx {
-		lg.swData[i] /= total
-	}
-	n := len(idx)
-	clear(lg.xData[n*cols:])
-	clear(lg.yData[n:])
-	clear(lg.swData[n:])
-	return total
 }
 
 func diverged(epoch int, cost, lr float64) error {
@@ -171,10 +194,26 @@ func checkResume(c *Checkpoint, cfg Config, cols int) error {
 		return fmt.Errorf("resume checkpoint: model kind is %q but config kind is %q", c.Model.Kind, cfg.Kind)
 	case c.Model.NumFeatures != cols:
 		return fmt.Errorf("resume checkpoint: model has %d features but the data has %d columns", c.Model.NumFeatures, cols)
+	case !sameShapes(c.Model.Params, newModel(cfg, cols).Params):
+		return fmt.Errorf("resume checkpoint: model layers or classes differ from the config (hidden %v, classes %d); resume with the config that wrote it", cfg.Hidden, cfg.Classes)
+	case cfg.ValidationFraction > 0 && c.EarlyStopping == nil && c.Epoch > 0:
+		return fmt.Errorf("resume checkpoint: it has no early-stopping state but validation_fraction is %v; resume with the config that wrote it", cfg.ValidationFraction)
 	case c.Seed != cfg.Seed:
 		return fmt.Errorf("resume checkpoint: seed is %d but config seed is %d; resume with the same seed", c.Seed, cfg.Seed)
 	case c.Epoch < 0 || c.Epoch != c.Model.Epoch:
 		return fmt.Errorf("resume checkpoint: epoch %d does not match the model's epoch %d", c.Epoch, c.Model.Epoch)
 	}
 	return nil
+}
+
+func sameShapes(a, b []Param) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || !slices.Equal(a[i].Shape, b[i].Shape) {
+			return false
+		}
+	}
+	return true
 }

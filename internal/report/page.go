@@ -33,7 +33,9 @@ type Page struct {
 	Calibration []CalBin
 	Sweep       []SweepRow
 	Slices      []SliceRow
-	Latency     *Latency
+	// Search is the hyperparameter search's trials, best first.
+	Search  []SearchRow
+	Latency *Latency
 }
 
 // Point is one point of a curve: (false positive rate, true positive rate)
@@ -71,6 +73,17 @@ type SweepRow struct {
 	Threshold                       float64
 	Precision, Recall, F1, Accuracy float64
 	PositiveRate                    float64 // fraction of rows predicted positive
+}
+
+// SearchRow is one trial of a hyperparameter search.
+type SearchRow struct {
+	Trial     int
+	Params    string
+	Mean, Std float64
+	Epochs    int
+	Seconds   float64
+	// Status is "ok", or "failed"/"stopped" with the reason.
+	Status string
 }
 
 // SliceRow holds the scores on the rows where Column equals Value.

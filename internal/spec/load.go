@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/mlpipe/mlpipe/internal/model"
+	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
 // Load reads a YAML spec file, resolves it and validates it. Relative paths
@@ -106,6 +107,19 @@ func (p *Pipeline) mergeParams(path, stage string) error {
 	var probe map[string]yaml.Node
 	if err := yaml.Unmarshal(b, &probe); err != nil {
 		return fmt.Errorf("stage %s: params file %s: %w", stage, path, err)
+	}
+	// A params file may carry the search space beside the hyperparameters
+	// (then under a `hyperparameters:` key), as RandomizedSearchCV's
+	// param_distributions sit beside the estimator's parameters.
+	if node, ok := probe["search"]; ok {
+		var s tune.Search
+		if err := node.Decode(&s); err != nil {
+			return fmt.Errorf("stage %s: params file %s: search: %w", stage, path, err)
+		}
+		p.Search = &s
+		if _, ok := probe["hyperparameters"]; !ok {
+			return nil
+		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)

@@ -34,6 +34,11 @@ func TestLoadExample(t *testing.T) {
 
 	assert.Equal(t, map[string]float64{"f1": 0.80, "log_loss": 0.35}, p.EvaluationThreshold)
 	assert.Equal(t, map[string]float64{"f1": 0.01}, p.ChampionThreshold)
+	require.NotNil(t, p.Search, "the search comes from hyperparameters.yaml")
+	assert.Equal(t, 6, p.Search.NIter)
+	assert.Equal(t, 3, p.Search.CV)
+	assert.Equal(t, []string{"learning_rate", "l2", "batch_size"}, []string{
+		p.Search.ParamDistributions[0].Name, p.Search.ParamDistributions[1].Name, p.Search.ParamDistributions[2].Name})
 	assert.Equal(t, spec.Evaluation{
 		Slices:    []spec.Slice{{Column: "status"}, {Column: "plan"}, {Column: "age", Buckets: []float64{0, 30, 50, 70, 150}}},
 		Bootstrap: 1000, GateOn: spec.GateOnPoint, Threshold: 0.5,

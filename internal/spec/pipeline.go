@@ -5,6 +5,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/rollout"
+	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
 // Pipeline is a resolved pipeline spec. It is the TrainingPipeline workflow's
@@ -25,6 +26,11 @@ type Pipeline struct {
 	// Hyperparameters configure model_training; a stage's `params:` files
 	// are merged over them when the spec is resolved.
 	Hyperparameters model.Config `json:"hyperparameters" yaml:"hyperparameters"`
+	// Search, when set, runs a HyperparameterSearch before training: the
+	// best trial's parameters, set on Hyperparameters, are retrained on
+	// the whole training split. It may also come from a params file's
+	// `search:` key.
+	Search *tune.Search `json:"search,omitempty" yaml:"search"`
 	// EvaluationThreshold is the seed's gate: metric name → bound. Metrics
 	// where higher is better must reach the bound; loss metrics must not
 	// exceed it.

@@ -26,13 +26,28 @@ type field struct {
 // new field tunable, add one line here with intField, floatField or
 // stringField; Validate, Apply and the error messages pick it up.
 var fields = []field{
+	stringField("activation", func(c *model.Config) *string { return &c.Activation }),
 	intField("batch_size", func(c *model.Config) *int { return &c.BatchSize }),
 	stringField("class_weight", func(c *model.Config) *string { return &c.ClassWeight }),
+	floatField("dropout", func(c *model.Config) *float64 { return &c.Dropout }),
 	intField("epochs", func(c *model.Config) *int { return &c.Epochs }),
+	intField("hidden_units", func(c *model.Config) *int { return hiddenUnits(c) }),
 	stringField("kind", func(c *model.Config) *string { return &c.Kind }),
 	floatField("l2", func(c *model.Config) *float64 { return &c.L2 }),
 	floatField("learning_rate", func(c *model.Config) *float64 { return &c.LearningRate }),
 	stringField("optimizer", func(c *model.Config) *string { return &c.Optimizer }),
+	intField("patience", func(c *model.Config) *int { return &c.Patience }),
+	floatField("validation_fraction", func(c *model.Config) *float64 { return &c.ValidationFraction }),
+}
+
+// hiddenUnits tunes the width of an MLP's single hidden layer.
+// The layer list is copied first: a config copy shares it with the base.
+func hiddenUnits(c *model.Config) *int {
+	c.Hidden = append([]int(nil), c.Hidden...)
+	if len(c.Hidden) == 0 {
+		c.Hidden = []int{0}
+	}
+	return &c.Hidden[0]
 }
 
 func intField(name string, at func(*model.Config) *int) field {

@@ -30,7 +30,7 @@ func TestApplyErrors(t *testing.T) {
 		p    ParamValue
 		want string
 	}{
-		{ParamValue{"momentum", 0.9}, `apply trial 7: tune: unknown parameter "momentum"; tunable parameters are batch_size, class_weight, epochs, kind, l2, learning_rate, optimizer`},
+		{ParamValue{"momentum", 0.9}, `apply trial 7: tune: unknown parameter "momentum"; tunable parameters are activation, batch_size, class_weight, dropout, epochs, hidden_units, kind, l2, learning_rate, optimizer, patience, validation_fraction`},
 		{ParamValue{"batch_size", 64.5}, "apply trial 7: batch_size takes a whole number, not 64.5"},
 		{ParamValue{"batch_size", "64"}, `apply trial 7: batch_size takes a number, not the string "64"`},
 		{ParamValue{"optimizer", 1.0}, "apply trial 7: optimizer takes a string, not the number 1 (quote it if you meant the text)"},
@@ -52,13 +52,18 @@ func TestEveryTunableNameIsSettable(t *testing.T) {
 	// A typo in the field table would set the wrong field; each name must
 	// change exactly the config field spelled that way in YAML.
 	want := map[string]model.Config{
-		"batch_size":    {BatchSize: 2},
-		"class_weight":  {ClassWeight: "x"},
-		"epochs":        {Epochs: 2},
-		"kind":          {Kind: "x"},
-		"l2":            {L2: 2},
-		"learning_rate": {LearningRate: 2},
-		"optimizer":     {Optimizer: "x"},
+		"activation":          {Activation: "x"},
+		"dropout":             {Dropout: 2},
+		"hidden_units":        {Hidden: []int{2}},
+		"patience":            {Patience: 2},
+		"validation_fraction": {ValidationFraction: 2},
+		"batch_size":          {BatchSize: 2},
+		"class_weight":        {ClassWeight: "x"},
+		"epochs":              {Epochs: 2},
+		"kind":                {Kind: "x"},
+		"l2":                  {L2: 2},
+		"learning_rate":       {LearningRate: 2},
+		"optimizer":           {Optimizer: "x"},
 	}
 	require.Len(t, Tunable(), len(want))
 	for _, name := range Tunable() {
@@ -73,4 +78,12 @@ func TestEveryTunableNameIsSettable(t *testing.T) {
 		assert.Equal(t, want[name], got, name)
 	}
 	assert.IsIncreasing(t, Tunable())
+}
+
+func TestHiddenUnitsDoesNotTouchTheBase(t *testing.T) {
+	base := model.Config{Kind: model.KindMLP, Hidden: []int{32, 16}}
+	got, err := Apply(base, Trial{Params: []ParamValue{{"hidden_units", 64.0}}})
+	require.NoError(t, err)
+	assert.Equal(t, []int{64, 16}, got.Hidden)
+	assert.Equal(t, []int{32, 16}, base.Hidden, "trials share the base config")
 }

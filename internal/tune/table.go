@@ -33,7 +33,7 @@ func Table(results []TrialResult) string {
 	}
 	b.WriteString("---|---:|---:|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %d |", r.TrialID)
+		b.WriteString(fmt.Sprintf("| %d |", r.TrialID))
 		for _, n := range names {
 			b.WriteString(" " + cell(paramCell(r.Params, n)) + " |")
 		}
@@ -45,7 +45,7 @@ func Table(results []TrialResult) string {
 		if r.Reason != "" {
 			status += ": " + r.Reason
 		}
-		fmt.Fprintf(&b, " %s | %d | %.1fs | %s |\n", score, r.Epochs, r.Seconds, cell(status))
+		b.WriteString(fmt.Sprintf(" %s | %d | %.1fs | %s |\n", score, r.Epochs, r.Seconds, cell(status)))
 	}
 	return b.String()
 }

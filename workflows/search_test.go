@@ -1,0 +1,136 @@
+package workflows
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/mlpipe/mlpipe/activities"
+	"github.com/mlpipe/mlpipe/internal/model"
+	"github.com/mlpipe/mlpipe/internal/tune"
+)
+
+func searchInput(strategy string, n int) SearchInput {
+	s := tune.Search{Strategy: strategy, NIter: n, CV: 3, Scoring: "f1", Seed: 7, MaxParallel: 2,
+		ParamDistributions: tune.Space{
+			{Name: "learning_rate", Dist: tune.LogUniform(0.001, 0.3)},
+			{Name: "batch_size", Dist: tune.Choice(64, 128, 256)},
+		}}
+	if strategy == tune.StrategySuccessiveHalving {
+		s.Halving = &tune.Halving{MinEpochs: 1, MaxEpochs: 27, Eta: 3}
+	}
+	return SearchInput{Model: "churn-classifier", Base: model.Config{Kind: model.KindLogistic, Epochs: 10}, Search: s}
+}
+
+// fakeTrials scores a trial by its learning rate (closer to 0.05 is
+// better) and fails the ones whose learning rate is over 0.2, counting how
+// many run at once.
+type fakeTrials struct {
+	mu                sync.Mutex
+	running, maxSeen  int
+	calls             int
+	epochsByTrialCall []int
+}
+
+func (f *fakeTrials) run(_ context.Context, in activities.TrainTrialInput) (activities.TrainTrialResult, error) {
+	f.mu.Lock()
+	f.running++
+	f.calls++
+	f.maxSeen = max(f.maxSeen, f.running)
+	f.epochsByTrialCall = append(f.epochsByTrialCall, in.Config.Epochs)
+	f.mu.Unlock()
+	defer func() { f.mu.Lock(); f.running--; f.mu.Unlock() }()
+	r := activities.TrainTrialResult{TrialID: in.TrialID, Fold: in.Fold, Status: tune.StatusOK, Epochs: in.Config.Epochs, Seconds: 0.1}
+	if in.Config.LearningRate > 0.2 {
+		r.Status, r.Reason = tune.StatusFailed, "training diverged: loss is NaN at epoch 3"
+		return r, nil
+	}
+	d := in.Config.LearningRate - 0.05
+	r.Score = 0.9 - d*d - 0.001*float64(in.Fold)
+	return r, nil
+}
+
+func runSearch(t *testing.T, in SearchInput) (SearchResult, *fakeTrials, error) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(HyperparameterSearch)
+	env.RegisterActivity(a)
+	f := &fakeTrials{}
+	env.OnActivity(a.TrainTrial, mock.Anything, mock.Anything).Return(f.run)
+	env.ExecuteWorkflow(HyperparameterSearch, in)
+	require.True(t, env.IsWorkflowCompleted())
+	var res SearchResult
+	err := env.GetWorkflowError()
+	if err == nil {
+		require.NoError(t, env.GetWorkflowResult(&res))
+	}
+	return res, f, err
+}
+
+func TestRandomSearchScoresEveryTrialOnEveryFold(t *testing.T) {
+	in := searchInput(tune.StrategyRandom, 12)
+	res, f, err := runSearch(t, in)
+	require.NoError(t, err)
+	assert.Equal(t, 12*3, f.calls, "12 trials × 3 folds, each an activity")
+	assert.LessOrEqual(t, f.maxSeen, 2, "never more than max_parallel at once")
+	require.Len(t, res.Results, 12)
+
+	trials, err := tune.Sample(in.Search.ParamDistributions, 12, 7)
+	require.NoError(t, err)
+	// The winner is the ok trial whose learning rate is closest to 0.05.
+	best, bestD := -1, 1.0
+	for _, tr := range trials {
+		lr := tr.Params[0].Value.(float64)
+		if d := (lr - 0.05) * (lr - 0.05); lr <= 0.2 && d < bestD {
+			best, bestD = tr.ID, d
+		}
+	}
+	assert.Equal(t, best, res.Best.TrialID)
+	assert.Len(t, res.Best.FoldScores, 3)
+	assert.Equal(t, res.Best.Params[0].Value, res.BestConfig.LearningRate)
+	assert.Contains(t, res.Table, "| trial |")
+
+	failed := 0
+	for _, r := range res.Results {
+		if r.Status == tune.StatusFailed {
+			failed++
+			assert.Contains(t, r.Reason, "diverged", "a failed trial says why")
+		}
+	}
+	assert.Positive(t, failed, "some sampled learning rates are over 0.2")
+	assert.Equal(t, tune.StatusFailed, res.Results[len(res.Results)-1].Status, "failed trials rank last")
+}
+
+func TestSuccessiveHalvingGivesSurvivorsMoreEpochs(t *testing.T) {
+	in := searchInput(tune.StrategySuccessiveHalving, 9)
+	in.Search.ParamDistributions = tune.Space{{Name: "learning_rate", Dist: tune.Uniform(0.001, 0.15)}}
+	res, f, err := runSearch(t, in)
+	require.NoError(t, err)
+	// 9 trials at 1 epoch, 3 at 3, 1 at 27 (a lone survivor jumps to the
+	// maximum), each on 3 folds.
+	assert.Equal(t, []tune.Rung{{Epochs: 1, Survivors: 9}, {Epochs: 3, Survivors: 3}, {Epochs: 27, Survivors: 1}}, res.Rungs)
+	assert.Equal(t, (9+3+1)*3, f.calls)
+	stopped := 0
+	for _, r := range res.Results {
+		if r.Status == tune.StatusStopped {
+			stopped++
+		}
+	}
+	assert.Equal(t, 8, stopped, "losers are stopped early, not trained to the end")
+	assert.Equal(t, 27, res.BestConfig.Epochs)
+	assert.Equal(t, 27, res.Best.Epochs)
+}
+
+func TestASearchWithABadSpaceIsRefused(t *testing.T) {
+	in := searchInput(tune.StrategyRandom, 4)
+	in.Search.CV = 1
+	_, f, err := runSearch(t, in)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cv")
+	assert.Zero(t, f.calls)
+}
