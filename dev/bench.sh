@@ -3,6 +3,7 @@
 #   1. Go micro-benchmarks: training, CSV reading, feature transform, bootstrap.
 #   2. The serving benchmark: the gateway against a bare net/http handler at
 #      32 connections, 1-row and 32-row requests, plus a 60 s soak for memory.
+#   3. Training: the Gorgonia MLP and logistic regression against scikit-learn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "## Go benchmarks"
@@ -10,3 +11,12 @@ go test -run '^$' -bench . -benchmem -count 1 ./internal/... | grep -E '^(Benchm
 echo
 echo "## Serving: gateway vs bare handler"
 go run ./dev/bench/serving -duration "${BENCH_DURATION:-10s}" -soak "${BENCH_SOAK:-60s}"
+
+echo
+echo "## Training: Gorgonia against scikit-learn"
+if ! /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
+  echo "installing scikit-learn for the side-by-side run (Debian's python3-sklearn)..."
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-sklearn python3-pandas >/dev/null
+fi
+go run ./dev/bench/training
