@@ -23,7 +23,7 @@ export MLPIPE_GATEWAY_REFRESH=500ms
 # The canary, compressed: 20% then 50%, analysed every 4 seconds, with the
 # sample sizes scaled to a minute of traffic.
 CANARY=(--set 'deployment.steps=[{weight: 20, hold: 20s}, {weight: 50, hold: 12s}]'
-        --set deployment.analysis_interval=4s
+        --set deployment.analysis_interval=4s --set deployment.failure_limit=3
         --set 'deployment.criteria={min_requests: 50, min_feedback: 50, min_psi_rows: 100, max_p99_ratio: 3, confidence: 0.99}')
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }

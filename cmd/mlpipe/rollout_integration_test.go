@@ -27,6 +27,7 @@ import (
 var compressed = []string{
 	"--set", "deployment.steps=[{weight: 30, hold: 8s}, {weight: 60, hold: 6s}]",
 	"--set", "deployment.analysis_interval=2s",
+	"--set", "deployment.failure_limit=3",
 	"--set", "deployment.criteria={min_requests: 40, min_feedback: 40, min_psi_rows: 100, max_p99_ratio: 10, confidence: 0.99}",
 }
 

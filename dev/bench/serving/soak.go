@@ -26,6 +26,8 @@ type soakResult struct {
 }
 
 func sampleHeap(label string, start time.Time) heapSample {
+	// Twice: sync.Pool keeps its contents through one collection.
+	runtime.GC()
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
