@@ -25,10 +25,10 @@ import (
 // compressed is the canary on a schedule of seconds, with thresholds for
 // the few hundred requests such a schedule sees.
 var compressed = []string{
-	"--set", "deployment.steps=[{weight: 30, hold: 8s}, {weight: 60, hold: 6s}]",
+	"--set", "deployment.steps=[{weight: 30, hold: 10s}, {weight: 60, hold: 6s}]",
 	"--set", "deployment.analysis_interval=2s",
 	"--set", "deployment.failure_limit=3",
-	"--set", "deployment.criteria={min_requests: 40, min_feedback: 40, min_psi_rows: 100, max_p99_ratio: 10, confidence: 0.99}",
+	"--set", "deployment.criteria={min_requests: 30, min_feedback: 30, min_psi_rows: 60, max_p99_ratio: 10, confidence: 0.99}",
 }
 
 // replay sends customers with their outcomes to the gateway until the
