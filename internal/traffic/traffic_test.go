@@ -275,7 +275,10 @@ func TestCancelStopsTheReplayAndDropsDelayedFeedback(t *testing.T) {
 	require.ErrorIs(t, out.err, context.Canceled)
 	assert.GreaterOrEqual(t, out.res.Requests, int64(2))
 	assert.Equal(t, int64(0), out.res.Errors, "cancelled requests are not the gateway's errors")
-	assert.Equal(t, out.res.Requests-out.res.Errors, out.res.FeedbackPending, "every answered row's feedback was still waiting")
+	// The request in flight at the cancel may or may not have queued its
+	// feedback; the two answered before it certainly did.
+	assert.GreaterOrEqual(t, out.res.FeedbackPending, int64(2), "answered rows' feedback was still waiting")
+	assert.LessOrEqual(t, out.res.FeedbackPending, out.res.Requests)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	assert.Empty(t, g.feedback)
