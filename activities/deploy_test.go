@@ -73,7 +73,6 @@ func TestDeployModelRegistersAndPromotes(t *testing.T) {
 }
 
 func TestDeployModelReloadsGateway(t *testing.T) {
-	t.Setenv("MLPIPE_ADMIN_TOKEN", "s3cret")
 	var mu sync.Mutex
 	var calls []string
 	status := http.StatusOK
@@ -85,6 +84,7 @@ func TestDeployModelReloadsGateway(t *testing.T) {
 	}))
 	defer gw.Close()
 	acts, _ := newActs(t)
+	acts.AdminToken = "s3cret"
 	in := deployInput(t, acts, "wf-1")
 	in.GatewayURL = gw.URL + "/"
 

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"os"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -95,7 +92,7 @@ func (a *Activities) DeployModel(ctx context.Context, in DeployModelInput) (Depl
 	}
 	res := DeployModelResult{Version: version, Alias: registry.AliasProduction, Attempt: attempt}
 	if in.GatewayURL != "" {
-		if err := a.reloadGateway(ctx, in.GatewayURL); err != nil {
+		if err := a.gateway(in.GatewayURL).Reload(ctx); err != nil {
 			// The gateway polls the registry too; a missed reload only delays it.
 			activity.GetLogger(ctx).Warn("gateway reload failed; it will pick the version up when it next polls", "gateway", in.GatewayURL, "error", err)
 		} else {
@@ -134,25 +131,3 @@ func (a *Activities) findVersion(ctx context.Context, model, workflowID string, 
 	return registry.Version{}, false, nil
 }
 
-func (a *Activities) reloadGateway(ctx context.Context, base string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/admin/reload", nil)
-	if err != nil {
-		return err
-	}
-	if tok := os.Getenv("MLPIPE_ADMIN_TOKEN"); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	hc := a.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("POST %s/admin/reload: %s", base, resp.Status)
-	}
-	return nil
-}
