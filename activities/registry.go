@@ -130,4 +130,3 @@ func (a *Activities) findVersion(ctx context.Context, model, workflowID string, 
 	}
 	return registry.Version{}, false, nil
 }
-
