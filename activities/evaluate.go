@@ -107,12 +107,7 @@ func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (
 	}
 	doc.Champion = a.scoreChampion(ctx, in.ModelName, in.Model.Bundle, data, settings.Threshold)
 
-	ev := Evaluation{Metrics: map[string]float64{}, Confusion: full.Report.Confusion, TestRows: data.test.Rows(), Champion: doc.Champion}
-	for _, name := range metrics.Names() {
-		if v, ok := full.Report.Get(name); ok && !math.IsNaN(v) {
-			ev.Metrics[name] = v
-		}
-	}
+	ev := Evaluation{Metrics: defined(full.Report), Confusion: full.Report.Confusion, TestRows: data.test.Rows(), Champion: doc.Champion}
 	if len(full.Intervals) > 0 {
 		ev.Low, ev.High = map[string]float64{}, map[string]float64{}
 		for _, m := range gateMetrics {
@@ -239,16 +234,23 @@ func (a *Activities) scoreChampion(ctx context.Context, model string, candidate 
 	if err == nil {
 		var rep metrics.Report
 		if rep, err = metrics.Binary(data.test.Y, p, threshold); err == nil {
-			ch.Metrics = map[string]float64{}
-			for _, name := range metrics.Names() {
-				if v, ok := rep.Get(name); ok && !math.IsNaN(v) {
-					ch.Metrics[name] = v
-				}
-			}
+			ch.Metrics = defined(rep)
 		}
 	}
 	if err != nil {
 		ch.Error = fmt.Sprintf("score version %d: %v", prod.Version, err)
 	}
 	return ch
+}
+
+// defined is a report's metrics by name, leaving out the undefined ones
+// (NaN), which JSON cannot carry through Temporal.
+func defined(rep metrics.Report) map[string]float64 {
+	out := map[string]float64{}
+	for _, name := range metrics.Names() {
+		if v, ok := rep.Get(name); ok && !math.IsNaN(v) {
+			out[name] = v
+		}
+	}
+	return out
 }

@@ -19,10 +19,7 @@ func (p *pipeline) setup(ctx workflow.Context) error {
 		return err
 	}
 	for _, kind := range []string{DecisionApproved, DecisionRejected} {
-		name := UpdateApprove
-		if kind == DecisionRejected {
-			name = UpdateReject
-		}
+		name := decisionName(kind)
 		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
 			func(ctx workflow.Context, d Decision) (activities.Approval, error) {
 				return p.decide(ctx, kind, d, "update"), nil
@@ -79,4 +76,12 @@ func (p *pipeline) decide(ctx workflow.Context, kind string, d Decision, via str
 	ap := activities.Approval{Decision: kind, Approver: d.Approver, Comment: d.Comment, At: workflow.Now(ctx), Via: via}
 	p.decision = &ap
 	return ap
+}
+
+// decisionName is the signal and Update name that carries a decision.
+func decisionName(kind string) string {
+	if kind == DecisionRejected {
+		return SignalReject
+	}
+	return SignalApprove
 }

@@ -29,10 +29,7 @@ func (r *rolloutRun) setup(ctx workflow.Context) error {
 		}
 	}
 	for _, kind := range []string{DecisionApproved, DecisionRejected} {
-		name := SignalApprove
-		if kind == DecisionRejected {
-			name = SignalReject
-		}
+		name := decisionName(kind)
 		err := workflow.SetUpdateHandlerWithOptions(ctx, name,
 			func(ctx workflow.Context, d Decision) (activities.Approval, error) {
 				return r.decide(ctx, kind, d, "update"), nil
@@ -56,10 +53,7 @@ func (r *rolloutRun) setup(ctx workflow.Context) error {
 			})
 		}
 		for _, kind := range []string{DecisionApproved, DecisionRejected} {
-			name := SignalApprove
-			if kind == DecisionRejected {
-				name = SignalReject
-			}
+			name := decisionName(kind)
 			sel.AddReceive(workflow.GetSignalChannel(ctx, name), func(ch workflow.ReceiveChannel, _ bool) {
 				var d Decision
 				ch.Receive(ctx, &d)
