@@ -11,12 +11,18 @@ WORKFLOWCHECK_VERSION := v0.6.0
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.mlpipe/*') go.mod go.sum
 
-.PHONY: build tools demo dev test lint unit bench clean
+.PHONY: build build-cuda tools demo dev test lint unit bench clean
 
 build: $(BIN)/mlpipe
 
 $(BIN)/mlpipe: $(GO_SOURCES)
 	go build -o $@ ./cmd/mlpipe
+
+# The same binary with Gorgonia's CUDA engine for GPU workers. It needs the
+# CUDA toolkit (cuda.h, libcuda, cuBLAS) and cuDNN (cudnn.h, libcudnn); see
+# the README. Nothing in `make test` builds it.
+build-cuda:
+	go build -tags cuda -o $(BIN)/mlpipe-cuda ./cmd/mlpipe
 
 # Later Temporal CLI versions do not `go install`; keep v1.5.1.
 $(BIN)/temporal:

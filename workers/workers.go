@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mlpipe/mlpipe/activities"
+	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/workflows"
 )
 
@@ -60,6 +61,12 @@ func NewGPU(c client.Client, acts *activities.Activities, slots int) worker.Work
 	return w
 }
 
-// DefaultSlots is the GPU worker's concurrency on this build: CPU cores,
-// since this build trains with Gorgonia's CPU engine.
-func DefaultSlots() int { return runtime.NumCPU() }
+// DefaultSlots is the GPU worker's concurrency: one per CUDA device when
+// the build has the CUDA engine and the driver reports devices, else one
+// per CPU core.
+func DefaultSlots() int {
+	if n, err := model.Devices(); err == nil && n > 0 {
+		return n
+	}
+	return runtime.NumCPU()
+}

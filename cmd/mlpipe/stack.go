@@ -16,6 +16,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/bundle"
 	"github.com/mlpipe/mlpipe/internal/config"
+	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/registry"
 	"github.com/mlpipe/mlpipe/internal/serving"
 	"github.com/mlpipe/mlpipe/workers"
@@ -47,6 +48,10 @@ func startWorkers(ctx context.Context, c client.Client, acts *activities.Activit
 		case "cpu":
 			w = workers.NewCPU(c, acts)
 		case "gpu":
+			if slots <= 0 {
+				slots = workers.DefaultSlots()
+			}
+			logger.Info("training engine", "engine", model.Engine, "slots", slots)
 			w = workers.NewGPU(c, acts, slots)
 		default:
 			stop()
