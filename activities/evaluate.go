@@ -24,28 +24,33 @@ import (
 
 // EvaluationReport is the stored JSON report of model_evaluation.
 type EvaluationReport struct {
-	Model      string             `json:"model"`
-	Bundle     artifact.Ref       `json:"bundle"`
-	WorkflowID string             `json:"workflow_id"`
-	FeatureSet string             `json:"feature_set"`
-	TestData   string             `json:"test_data"`
-	Rows       int                `json:"rows"`
-	Threshold  float64            `json:"threshold"`
-	Evaluation metrics.Evaluation `json:"evaluation"`
-	Slices     []SliceReport      `json:"slices,omitempty"`
-	Champion   *Champion          `json:"champion,omitempty"`
-	Latency    *Latency           `json:"latency,omitempty"`
-	Gate       []spec.Threshold   `json:"gate,omitempty"`
-	Search     []tune.TrialResult `json:"search,omitempty"`
-	CreatedAt  time.Time          `json:"created_at"`
+	Model      string       `json:"model"`
+	Bundle     artifact.Ref `json:"bundle"`
+	WorkflowID string       `json:"workflow_id"`
+	FeatureSet string       `json:"feature_set"`
+	TestData   string       `json:"test_data"`
+	Rows       int          `json:"rows"`
+	Threshold  float64      `json:"threshold"`
+	// Evaluation is a binary model's evaluation, Multiclass a multi-class
+	// one's; exactly one is set.
+	Evaluation *metrics.Evaluation      `json:"evaluation,omitempty"`
+	Multiclass *metrics.MultiEvaluation `json:"multiclass,omitempty"`
+	Slices     []SliceReport            `json:"slices,omitempty"`
+	Champion   *Champion                `json:"champion,omitempty"`
+	Latency    *Latency                 `json:"latency,omitempty"`
+	Gate       []spec.Threshold         `json:"gate,omitempty"`
+	Search     []tune.TrialResult       `json:"search,omitempty"`
+	CreatedAt  time.Time                `json:"created_at"`
 }
 
-// SliceReport is the metrics of the rows sharing one value of a column.
+// SliceReport is the metrics of the rows sharing one value of a column:
+// Report for a binary model, Multiclass for a multi-class one.
 type SliceReport struct {
-	Column string         `json:"column"`
-	Value  string         `json:"value"`
-	Rows   int            `json:"rows"`
-	Report metrics.Report `json:"report"`
+	Column     string               `json:"column"`
+	Value      string               `json:"value"`
+	Rows       int                  `json:"rows"`
+	Report     *metrics.Report      `json:"report,omitempty"`
+	Multiclass *metrics.MultiReport `json:"multiclass,omitempty"`
 }
 
 // Latency is the candidate's prediction speed through the serving path
@@ -60,8 +65,10 @@ type Latency struct {
 // EvaluateModel scores the model on its test data and writes the report:
 // metrics with bootstrap intervals for the gate's metrics, curves,
 // calibration, a threshold sweep, slices, the production model's score on
-// the same rows (the champion), and prediction latency. It stores the
-// report as JSON and as a self-contained HTML page.
+// the same rows (the champion), and prediction latency. A multi-class
+// model gets its own metrics (macro and weighted averages, the K×K
+// confusion matrix, one-vs-rest ROC) and no sweep or calibration. It
+// stores the report as JSON and as a self-contained HTML page.
 func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (EvaluateModelResult, error) {
 	attempt := activity.GetInfo(ctx).Attempt
 	b, err := loadBundle(ctx, in.Model.Bundle)
@@ -72,10 +79,6 @@ func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (
 	data, err := loadTestData(ctx, in, b)
 	if err != nil {
 		return EvaluateModelResult{}, err
-	}
-	proba, err := b.Model.PredictProba(data.test.X, data.test.Cols())
-	if err != nil {
-		return EvaluateModelResult{}, invalid("evaluate %s: %v", data.name, err)
 	}
 	gateMetrics := slices.Sorted(maps.Keys(in.EvaluationThreshold))
 	for m := range in.ChampionThreshold {
@@ -90,28 +93,28 @@ func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (
 	} else {
 		opts.Resamples = 0
 	}
-	full, err := metrics.Evaluate(data.test.Y, proba, settings.Threshold, b.Labels, opts)
-	if err != nil {
-		return EvaluateModelResult{}, invalid("evaluate %s: %v", data.name, err)
-	}
 	doc := EvaluationReport{
 		Model: b.Name, Bundle: in.Model.Bundle, WorkflowID: in.WorkflowID, FeatureSet: in.Model.Features.Version,
-		TestData: data.name, Rows: data.test.Rows(), Threshold: settings.Threshold, Evaluation: full, CreatedAt: time.Now().UTC(),
+		TestData: data.name, Rows: data.test.Rows(), Threshold: settings.Threshold, CreatedAt: time.Now().UTC(),
 		Search: in.Search,
 	}
+	score := scoreBinary
+	if b.MultiClass() {
+		score = scoreMultiClass
+	}
+	ev, intervals, err := score(&doc, b, data, settings, opts)
+	if err != nil {
+		return EvaluateModelResult{}, err
+	}
 	if data.raw != nil {
-		if doc.Slices, err = sliceReports(data.raw, settings.Slices, data.test.Y, proba, settings.Threshold); err != nil {
-			return EvaluateModelResult{}, invalid("evaluation.slices: %v", err)
-		}
 		doc.Latency = measureLatency(b, data.raw)
 	}
-	doc.Champion = a.scoreChampion(ctx, in.ModelName, in.Model.Bundle, data, settings.Threshold)
-
-	ev := Evaluation{Metrics: defined(full.Report), Confusion: full.Report.Confusion, TestRows: data.test.Rows(), Champion: doc.Champion}
-	if len(full.Intervals) > 0 {
+	doc.Champion = a.scoreChampion(ctx, in.ModelName, in.Model.Bundle, b, data, settings.Threshold)
+	ev.Champion, ev.TestRows = doc.Champion, data.test.Rows()
+	if len(intervals) > 0 {
 		ev.Low, ev.High = map[string]float64{}, map[string]float64{}
 		for _, m := range gateMetrics {
-			if iv, ok := full.Intervals[m]; ok && !math.IsNaN(iv.Low) {
+			if iv, ok := intervals[m]; ok && !math.IsNaN(iv.Low) {
 				ev.Low[m], ev.High[m] = iv.Low, iv.High
 			}
 		}
@@ -132,6 +135,26 @@ func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (
 		return EvaluateModelResult{}, fmt.Errorf("store report: %w", err)
 	}
 	return EvaluateModelResult{Evaluation: ev, Attempt: attempt}, nil
+}
+
+// scoreBinary evaluates a binary model: it fills the report's evaluation
+// and slices and returns what the gate reads and the bootstrap intervals.
+func scoreBinary(doc *EvaluationReport, b *bundle.Bundle, data testData, settings spec.Evaluation, opts metrics.Options) (Evaluation, map[string]metrics.Interval, error) {
+	proba, err := b.Model.PredictProba(data.test.X, data.test.Cols())
+	if err != nil {
+		return Evaluation{}, nil, invalid("evaluate %s: %v", data.name, err)
+	}
+	full, err := metrics.Evaluate(data.test.Y, proba, settings.Threshold, b.Labels, opts)
+	if err != nil {
+		return Evaluation{}, nil, invalid("evaluate %s: %v", data.name, err)
+	}
+	doc.Evaluation = &full
+	if data.raw != nil {
+		if doc.Slices, err = sliceReports(data.raw, settings.Slices, data.test.Y, proba, settings.Threshold); err != nil {
+			return Evaluation{}, nil, invalid("evaluation.slices: %v", err)
+		}
+	}
+	return Evaluation{Metrics: defined(full.Report), Confusion: full.Report.Confusion}, full.Intervals, nil
 }
 
 // evaluationDefaults fills settings a JSON input may leave out.
@@ -202,9 +225,10 @@ func readRawCSV(ctx context.Context, uri string) (*frame.Frame, error) {
 }
 
 // scoreChampion scores the production version, if any, on the same raw
-// test rows through its own transform. A champion that cannot be scored is
-// reported with the reason, so change rules fail rather than pass blind.
-func (a *Activities) scoreChampion(ctx context.Context, model string, candidate artifact.Ref, data testData, threshold float64) *Champion {
+// test rows through its own transform. A champion that cannot be scored,
+// or whose classes differ from the candidate's, is reported with the
+// reason, so change rules fail rather than pass blind.
+func (a *Activities) scoreChampion(ctx context.Context, model string, candidate artifact.Ref, cand *bundle.Bundle, data testData, threshold float64) *Champion {
 	if a.Registry == nil || model == "" {
 		return nil
 	}
@@ -225,16 +249,24 @@ func (a *Activities) scoreChampion(ctx context.Context, model string, candidate 
 		ch.Error = err.Error()
 		return ch
 	}
-	X, _, err := cb.Transform.Apply(data.raw)
+	if why := classesDiffer(prod.Version, cb, cand); why != "" {
+		ch.Error = why
+		return ch
+	}
+	X, y, err := cb.Transform.Apply(data.raw)
 	if err != nil {
 		ch.Error = fmt.Sprintf("version %d cannot read this data: %v", prod.Version, err)
 		return ch
 	}
-	p, err := cb.Model.PredictProba(X, cb.Model.NumFeatures)
-	if err == nil {
-		var rep metrics.Report
-		if rep, err = metrics.Binary(data.test.Y, p, threshold); err == nil {
-			ch.Metrics = defined(rep)
+	if cb.MultiClass() {
+		ch.Metrics, err = championMultiClass(cb, X, y)
+	} else {
+		var p []float64
+		if p, err = cb.Model.PredictProba(X, cb.Model.NumFeatures); err == nil {
+			var rep metrics.Report
+			if rep, err = metrics.Binary(data.test.Y, p, threshold); err == nil {
+				ch.Metrics = defined(rep)
+			}
 		}
 	}
 	if err != nil {

@@ -54,7 +54,12 @@ func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesIn
 	}
 	fs := FeatureSet{
 		Version: version, Features: tr.OutputNames(), TrainRows: len(trainIdx), TestRows: len(testIdx),
-		Labels: labels(f, in.Spec), DataDigest: in.Dataset.Ref.SHA256,
+		DataDigest: in.Dataset.Ref.SHA256,
+	}
+	if tr.MultiClass() {
+		fs.Classes = tr.ClassList()
+	} else {
+		fs.Labels = labels(f, in.Spec)
 	}
 	if fs.Train, err = a.putMatrix(ctx, tr, train, prefix+"train.csv"); err != nil {
 		return EngineerFeaturesResult{}, err

@@ -22,7 +22,26 @@ func sliceReports(raw *frame.Frame, specs []spec.Slice, y, proba []float64, thre
 			return nil, err
 		}
 		for _, r := range rows {
-			out = append(out, SliceReport{Column: s.Column, Value: r.Group, Rows: r.Rows, Report: r.Report})
+			out = append(out, SliceReport{Column: s.Column, Value: r.Group, Rows: r.Rows, Report: &r.Report})
+		}
+	}
+	return out, nil
+}
+
+// multiClassSliceReports is sliceReports for a multi-class model.
+func multiClassSliceReports(raw *frame.Frame, specs []spec.Slice, y []float64, proba [][]float64, classes []string) ([]SliceReport, error) {
+	var out []SliceReport
+	for _, s := range specs {
+		groups, err := sliceGroups(raw, s)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := metrics.MultiClassSlices(y, proba, classes, groups)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out = append(out, SliceReport{Column: s.Column, Value: r.Group, Rows: r.Rows, Multiclass: &r.Report})
 		}
 	}
 	return out, nil

@@ -72,8 +72,11 @@ type FeatureSet struct {
 	Features  []string     `json:"features"`
 	TrainRows int          `json:"train_rows"`
 	TestRows  int          `json:"test_rows"`
-	// Labels are the negative and positive class values.
+	// Labels are a binary target's negative and positive class values.
 	Labels [2]string `json:"labels"`
+	// Classes are a multi-class target's values in model order (label k
+	// is Classes[k]); empty for a binary target.
+	Classes []string `json:"classes,omitempty"`
 	// DataDigest is the sha256 of the raw data the set was built from.
 	DataDigest string `json:"data_digest"`
 	Reused     bool   `json:"reused"`
@@ -150,7 +153,11 @@ type Evaluation struct {
 	Low       map[string]float64 `json:"low,omitempty"`
 	High      map[string]float64 `json:"high,omitempty"`
 	Confusion metrics.Confusion  `json:"confusion_matrix"`
-	TestRows  int                `json:"test_rows"`
+	// Classes and ClassConfusion ([actual][predicted]) describe a
+	// multi-class model's evaluation; Confusion is then zero.
+	Classes        []string `json:"classes,omitempty"`
+	ClassConfusion [][]int  `json:"class_confusion,omitempty"`
+	TestRows       int      `json:"test_rows"`
 	// Champion is the production model scored on the same test rows;
 	// nil for the first model of a name.
 	Champion *Champion `json:"champion,omitempty"`

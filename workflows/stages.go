@@ -268,8 +268,7 @@ func (p *pipeline) evaluate(ctx workflow.Context, st spec.Stage) error {
 		return err
 	}
 	ev := res.Evaluation
-	p.finish(st.Name, res.Attempt, []artifact.Ref{ev.Report, ev.HTML}, ev.Metrics,
-		fmt.Sprintf("f1 %.3f, accuracy %.3f, roc_auc %.3f on %d rows", ev.Metrics["f1"], ev.Metrics["accuracy"], ev.Metrics["roc_auc"], ev.TestRows))
+	p.finish(st.Name, res.Attempt, []artifact.Ref{ev.Report, ev.HTML}, ev.Metrics, ev.Summary())
 	p.result.Metrics = ev.Metrics
 	p.result.ReportURI, p.result.ReportHTML = ev.Report.URI, ev.HTML.URI
 	if ev.Champion != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/gen"
 )
 
-// gen writes example data.
+// gen writes example data: churn (binary) or plans (three classes).
 func (m *Main) gen(ctx context.Context, args []string) error {
 	fs := newFlags("gen")
 	rows := fs.Int("rows", 5000, "number of rows")
@@ -20,14 +20,21 @@ func (m *Main) gen(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || pos[0] != "churn" {
-		return usageErr("usage: mlpipe gen churn --rows N --seed S [-o file.csv]")
+	if len(pos) != 1 || (pos[0] != "churn" && pos[0] != "plans") {
+		return usageErr("usage: mlpipe gen churn|plans --rows N --seed S [-o file.csv]\n" +
+			"  churn: customers and whether they churned (binary)\n" +
+			"  plans: customers and the plan they chose: basic, plus or premium (3 classes)")
 	}
 	if *rows <= 0 {
 		return usageErr("--rows must be positive")
 	}
 	var buf bytes.Buffer
-	if err := gen.Churn(&buf, *rows, *seed, time.Now().UTC()); err != nil {
+	if pos[0] == "plans" {
+		err = gen.Plans(&buf, *rows, *seed)
+	} else {
+		err = gen.Churn(&buf, *rows, *seed, time.Now().UTC())
+	}
+	if err != nil {
 		return err
 	}
 	if *out == "" {

@@ -77,3 +77,111 @@ func TestDecodeRefusesWhatItCannotServe(t *testing.T) {
 	_, err = Decode([]byte(`{"format": "mlpipe.model.v1"}`))
 	assert.ErrorContains(t, err, "transform or model missing")
 }
+
+// A bundle written before classes existed (binary, labels and threshold
+// only) still loads and predicts the same.
+func TestDecodeReadsBundlesWrittenBeforeClasses(t *testing.T) {
+	b := tiny(t)
+	raw, err := json.Marshal(b)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	assert.Equal(t, []any{"no", "yes"}, doc["classes"], "new bundles write the class list")
+	delete(doc, "classes")
+	old, err := json.Marshal(doc)
+	require.NoError(t, err)
+
+	got, err := Decode(old)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"no", "yes"}, got.Classes)
+	assert.False(t, got.MultiClass())
+	rows := []map[string]any{{"x": 1.0}, {"x": 4.0}}
+	want, err := b.Predict(rows)
+	require.NoError(t, err)
+	have, err := got.Predict(rows)
+	require.NoError(t, err)
+	assert.Equal(t, want, have)
+	assert.Nil(t, have[0].Probabilities, "binary predictions keep their shape")
+}
+
+// tinyPlans is a 3-class bundle on one standardised feature: softmax of
+// z·[-3, 0, 3] + [0, 1, 0], so low x is "basic", middle "plus", high
+// "premium". Its classes come from the transform, as TrainModel builds it.
+func tinyPlans(t *testing.T) *Bundle {
+	t.Helper()
+	f, err := frame.New(frame.FloatColumn("x", []float64{1, 2, 3, 4, 5, 6}),
+		frame.StringColumn("plan", []string{"basic", "basic", "plus", "plus", "premium", "premium"}))
+	require.NoError(t, err)
+	tr, err := features.Fit(f, features.Spec{Target: "plan", NumClasses: 3, Columns: []features.ColumnSpec{{Column: "x", Scale: "standard"}}})
+	require.NoError(t, err)
+	m := &model.Model{Kind: model.KindLogistic, NumFeatures: 1, Classes: 3, Params: []model.Param{
+		{Name: model.ParamWeights, Shape: []int{1, 3}, Data: []float64{-3, 0, 3}},
+		{Name: model.ParamBias, Shape: []int{3}, Data: []float64{0, 1, 0}},
+	}}
+	return &Bundle{Format: Format, Name: "plans", Threshold: 0.5, Transform: tr, Model: m}
+}
+
+func TestMultiClassBundlePredictsTheMostProbableClass(t *testing.T) {
+	b := tinyPlans(t)
+	assert.True(t, b.MultiClass())
+	assert.Equal(t, []string{"basic", "plus", "premium"}, b.ClassList())
+	rows := []map[string]any{{"x": 1.0}, {"x": 3.5}, {"x": 6.0}}
+	preds, err := b.Predict(rows)
+	require.NoError(t, err)
+	X, err := b.Transform.ApplyRows(rows)
+	require.NoError(t, err)
+	want, err := b.Model.PredictClassProba(X, 1)
+	require.NoError(t, err)
+	for i, p := range preds {
+		assert.Equal(t, b.ClassList()[i], p.Label)
+		assert.Equal(t, want[i][i], p.Probability, "the predicted class's probability")
+		for k, c := range b.ClassList() {
+			assert.Equal(t, want[i][k], p.Probabilities[c])
+		}
+	}
+	_, err = b.PredictProba(rows)
+	assert.ErrorContains(t, err, "use PredictClassProba", "P(positive) means nothing for three classes")
+}
+
+func TestMultiClassBundleRoundTripsWithItsClasses(t *testing.T) {
+	b := tinyPlans(t)
+	raw, err := json.Marshal(b)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	assert.Equal(t, []any{"basic", "plus", "premium"}, doc["classes"])
+	assert.NotContains(t, doc, "labels", "a multi-class bundle has no negative/positive pair")
+	assert.NotContains(t, doc, "threshold")
+
+	got, err := Decode(raw)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"basic", "plus", "premium"}, got.Classes)
+	rows := []map[string]any{{"x": 2.0}, {"x": 4.5}}
+	want, err := b.Predict(rows)
+	require.NoError(t, err)
+	have, err := got.Predict(rows)
+	require.NoError(t, err)
+	assert.Equal(t, want, have)
+}
+
+func TestDecodeRefusesClassesThatDoNotFitTheModel(t *testing.T) {
+	b := tinyPlans(t)
+	b.Classes = []string{"basic", "plus", "premium", "gold"}
+	raw, err := json.Marshal(b)
+	require.NoError(t, err)
+	_, err = Decode(raw)
+	assert.ErrorContains(t, err, "the model has 3 class outputs but classes lists 4 (basic, plus, premium, gold)")
+
+	b.Classes = []string{"plus", "basic", "premium"}
+	raw, err = json.Marshal(b)
+	require.NoError(t, err)
+	_, err = Decode(raw)
+	assert.ErrorContains(t, err, "classes (plus, basic, premium) differ from the transform's (basic, plus, premium)")
+
+	bin := tiny(t)
+	bin.Classes = []string{"a", "b", "c"}
+	raw, err = json.Marshal(bin)
+	require.NoError(t, err)
+	_, err = Decode(raw)
+	assert.ErrorContains(t, err, "the model is binary but classes lists 3")
+}

@@ -9,7 +9,9 @@ import (
 
 // Apply encodes f into a dense row-major matrix of f.NumRows() ×
 // NumOutputs(). When f has the target column, y holds 1 for the positive
-// label and 0 for the other; without it (serving, scoring) y is nil.
+// label and 0 for the other (a multi-class target: the class index); without
+// it (serving, scoring) y is nil. A target value the transform was not fitted
+// with is an error naming the row.
 func (t *Transform) Apply(f *frame.Frame) (X []float64, y []float64, err error) {
 	n, w := f.NumRows(), t.NumOutputs()
 	X = make([]float64, n*w)
@@ -111,6 +113,9 @@ func (fc *FittedColumn) categoryIndex() map[string]int {
 }
 
 func (t *Transform) labels(tc *frame.Column) ([]float64, error) {
+	if t.MultiClass() {
+		return t.classIndices(tc)
+	}
 	y := make([]float64, len(tc.Null))
 	for r := range y {
 		if tc.Null[r] {

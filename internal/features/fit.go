@@ -26,8 +26,10 @@ func Fit(train *frame.Frame, s Spec) (*Transform, error) {
 		Version:    TransformVersion,
 		Target:     s.Target,
 		TargetKind: tc.Kind,
-		Positive:   labels[1],
-		Labels:     labels,
+		Classes:    labels.classes,
+	}
+	if labels.classes == nil {
+		t.Positive, t.Labels = labels.binary[1], labels.binary
 	}
 	for _, r := range cols {
 		c, _ := train.Col(r.Column)

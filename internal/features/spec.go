@@ -15,9 +15,18 @@ type Spec struct {
 	Target string `yaml:"target" json:"target"`
 	// Positive is the label value that is class 1. It may be left empty when
 	// the target is numeric 0/1.
-	Positive string       `yaml:"positive,omitempty" json:"positive,omitempty"`
-	Columns  []ColumnSpec `yaml:"columns" json:"columns"`
-	Split    SplitSpec    `yaml:"split,omitempty" json:"split,omitempty"`
+	Positive string `yaml:"positive,omitempty" json:"positive,omitempty"`
+	// Classes lists the target's classes in model order (class k is
+	// Classes[k]). Three or more make a multi-class target; two name
+	// [negative, positive] of a binary one. Every value of the target must
+	// be listed, and every listed class must occur in the data.
+	Classes []string `yaml:"classes,omitempty" json:"classes,omitempty"`
+	// NumClasses, when 3 or more and Classes is empty, makes a multi-class
+	// target whose classes are found in the data, sorted (numerically for
+	// a numeric target); the data must hold exactly this many.
+	NumClasses int          `yaml:"num_classes,omitempty" json:"num_classes,omitempty"`
+	Columns    []ColumnSpec `yaml:"columns" json:"columns"`
+	Split      SplitSpec    `yaml:"split,omitempty" json:"split,omitempty"`
 }
 
 // ColumnSpec configures one input column. Empty fields take defaults by the
@@ -94,18 +103,18 @@ type resolved struct {
 }
 
 // resolve validates the spec and returns the column specs with defaults
-// applied and the target labels as [negative, positive].
-func (s Spec) resolve(f *frame.Frame) ([]resolved, [2]string, error) {
+// applied and the target's classes.
+func (s Spec) resolve(f *frame.Frame) ([]resolved, target, error) {
 	var problems []string
 	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
 	cols := strings.Join(f.Names(), ", ")
 
-	var labels [2]string
+	var labels target
 	if s.Target == "" {
 		add("target is required: name the label column")
 	} else if tc, ok := f.Col(s.Target); !ok {
 		add("target %q is not a column (columns: %s)", s.Target, cols)
-	} else if l, err := targetLabels(tc, s.Positive); err != nil {
+	} else if l, err := s.targetClasses(tc); err != nil {
 		add("%v", err)
 	} else {
 		labels = l
@@ -244,6 +253,10 @@ func targetLabels(c *frame.Column, positive string) ([2]string, error) {
 	sort.Strings(values)
 	if len(values) > 10 {
 		values = append(values[:10], "...")
+	}
+	if len(distinct) > 2 {
+		return labels, fmt.Errorf("target %q must have exactly 2 classes for binary classification, found %d (%s); for a multi-class model list them in data.classes (or set hyperparameters.classes: %d) and remove data.positive",
+			c.Name, len(distinct), strings.Join(values, ", "), len(distinct))
 	}
 	if len(distinct) != 2 {
 		return labels, fmt.Errorf("target %q must have exactly 2 classes for binary classification, found %d (%s)", c.Name, len(distinct), strings.Join(values, ", "))

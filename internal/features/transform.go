@@ -16,8 +16,11 @@ type Transform struct {
 	Target     string     `json:"target"`
 	TargetKind frame.Kind `json:"target_kind"`
 	Positive   string     `json:"positive"`
-	// Labels are the target values as [negative, positive].
-	Labels  [2]string      `json:"labels"`
+	// Labels are a binary target's values as [negative, positive].
+	Labels [2]string `json:"labels"`
+	// Classes are a multi-class target's values in model order: label k
+	// is Classes[k]. Empty for a binary target.
+	Classes []string       `json:"classes,omitempty"`
 	Columns []FittedColumn `json:"columns"`
 	// Outputs names the matrix columns, in order.
 	Outputs []string `json:"outputs"`
@@ -56,6 +59,18 @@ type FittedColumn struct {
 
 // OutputNames names the matrix columns Apply produces.
 func (t *Transform) OutputNames() []string { return t.Outputs }
+
+// MultiClass reports whether the target has three or more classes.
+func (t *Transform) MultiClass() bool { return len(t.Classes) >= 3 }
+
+// ClassList names every class in model order: label k is ClassList()[k].
+// A binary target gives [negative, positive].
+func (t *Transform) ClassList() []string {
+	if len(t.Classes) > 0 {
+		return append([]string(nil), t.Classes...)
+	}
+	return []string{t.Labels[0], t.Labels[1]}
+}
 
 // NumOutputs is the width of the matrix Apply produces.
 func (t *Transform) NumOutputs() int { return len(t.Outputs) }

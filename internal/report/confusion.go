@@ -17,8 +17,23 @@ import (
 // m is indexed [actual][predicted]; labels are negative, positive.
 func ConfusionPlot(m [2][2]int, labels [2]string) ([]byte, error) {
 	labels = defaultLabels(labels)
+	return ConfusionPlotK([][]int{m[0][:], m[1][:]}, labels[:])
+}
+
+// ConfusionPlotK draws a K×K confusion matrix the same way: m is indexed
+// [actual][predicted] and labels names the classes in that order. Actual
+// class 0 is the top row; the diagonal, the correct predictions, runs from
+// top left to bottom right.
+func ConfusionPlotK(m [][]int, labels []string) ([]byte, error) {
+	k := len(labels)
+	if len(m) != k {
+		return nil, fmt.Errorf("confusion matrix has %d rows for %d classes", len(m), k)
+	}
 	total, peak := 0, 0
 	for _, row := range m {
+		if len(row) != k {
+			return nil, fmt.Errorf("confusion matrix row has %d cells for %d classes", len(row), k)
+		}
 		for _, n := range row {
 			if n < 0 {
 				return nil, fmt.Errorf("confusion matrix holds a negative count %d: counts must be zero or more", n)
@@ -31,20 +46,27 @@ func ConfusionPlot(m [2][2]int, labels [2]string) ([]byte, error) {
 	p := newPlot("Confusion matrix")
 	p.X.Label.Text = "Predicted"
 	p.Y.Label.Text = "Actual"
-	// The conventional layout puts actual negative on the top row, so the
-	// positive class sits at y = 0 and the negative one at y = 1.
-	p.NominalX(labels[0], labels[1])
-	p.NominalY(labels[1], labels[0])
-	p.X.Min, p.X.Max = -0.5, 1.5
-	p.Y.Min, p.Y.Max = -0.5, 1.5
+	// Actual class 0 sits on the top row, at y = k-1.
+	reversed := make([]string, k)
+	for i, l := range labels {
+		reversed[k-1-i] = l
+	}
+	p.NominalX(labels...)
+	p.NominalY(reversed...)
+	p.X.Min, p.X.Max = -0.5, float64(k)-0.5
+	p.Y.Min, p.Y.Max = -0.5, float64(k)-0.5
 	p.X.Padding, p.Y.Padding = 0, 0
+	size := vg.Points(15)
+	if k > 4 {
+		size = vg.Points(max(8, 15-1.5*float64(k-4)))
+	}
 
 	var centres plotter.XYLabels
 	var styles []text.Style
-	for actual := range 2 {
-		for predicted := range 2 {
+	for actual := range k {
+		for predicted := range k {
 			n := m[actual][predicted]
-			x, y := float64(predicted), float64(1-actual)
+			x, y := float64(predicted), float64(k-1-actual)
 			fill := cellColor(n, peak)
 			cell, err := plotter.NewPolygon(plotter.XYs{
 				{X: x - 0.5, Y: y - 0.5}, {X: x + 0.5, Y: y - 0.5},
@@ -66,7 +88,7 @@ func ConfusionPlot(m [2][2]int, labels [2]string) ([]byte, error) {
 			centres.Labels = append(centres.Labels, fmtInt(n)+"\n"+share)
 			styles = append(styles, text.Style{
 				Color:   textOn(fill),
-				Font:    font.From(sans, vg.Points(15)),
+				Font:    font.From(sans, size),
 				XAlign:  draw.XCenter,
 				YAlign:  draw.YCenter,
 				Handler: plot.DefaultTextHandler,

@@ -25,6 +25,15 @@ type Page struct {
 	Confusion [2][2]int // [actual][predicted]; index 0 is the negative class
 	Labels    [2]string // negative, positive; defaults to "negative", "positive"
 
+	// Classes names a multi-class model's classes (three or more) and
+	// switches the page to its layout: the K×K ConfusionK and one-vs-rest
+	// ClassROC curves (AUC is then their macro mean) replace the binary
+	// plots, and the threshold sweep and calibration, which are binary
+	// notions, are not shown. Slice columns are then macro averages.
+	Classes    []string
+	ConfusionK [][]int // [actual][predicted], in Classes order
+	ClassROC   []ClassCurve
+
 	PerClass    []ClassRow
 	ROC         []Point
 	AUC         float64
@@ -37,6 +46,9 @@ type Page struct {
 	Search  []SearchRow
 	Latency *Latency
 }
+
+// MultiClass reports whether the page shows a multi-class model.
+func (p Page) MultiClass() bool { return len(p.Classes) >= 3 }
 
 // Point is one point of a curve: (false positive rate, true positive rate)
 // for ROC, (recall, precision) for precision-recall.

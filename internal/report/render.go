@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 )
 
 //go:embed page.html
@@ -53,17 +54,26 @@ func Render(w io.Writer, p Page) error {
 	}
 
 	c := p.Confusion
-	plots := []struct {
+	type plotSpec struct {
 		name string
 		alt  string
 		draw func() ([]byte, error)
-	}{
+	}
+	plots := []plotSpec{
 		{"ROC", curveTitle("ROC curve", "AUC", p.AUC, len(p.ROC)), func() ([]byte, error) { return ROCPlot(p.ROC, p.AUC) }},
 		{"precision-recall", curveTitle("Precision-recall curve", "AP", p.AP, len(p.PR)), func() ([]byte, error) { return PRPlot(p.PR, p.AP) }},
 		{"confusion matrix", fmt.Sprintf("Confusion matrix: true %s %d, false %s %d, false %s %d, true %s %d",
 			p.Labels[0], c[0][0], p.Labels[1], c[0][1], p.Labels[0], c[1][0], p.Labels[1], c[1][1]),
 			func() ([]byte, error) { return ConfusionPlot(p.Confusion, p.Labels) }},
 		{"calibration", "Reliability diagram", func() ([]byte, error) { return CalibrationPlot(p.Calibration) }},
+	}
+	if p.MultiClass() {
+		plots = []plotSpec{
+			{"ROC", fmt.Sprintf("One-vs-rest ROC curves of %d classes, macro AUC %s", len(p.Classes), fmtFloat(p.AUC, 3)),
+				func() ([]byte, error) { return ROCOvRPlot(p.ClassROC, p.AUC) }},
+			{"confusion matrix", confusionAlt(p.ConfusionK, p.Classes),
+				func() ([]byte, error) { return ConfusionPlotK(p.ConfusionK, p.Classes) }},
+		}
 	}
 	for _, pl := range plots {
 		png, err := pl.draw()
@@ -84,4 +94,18 @@ func Render(w io.Writer, p Page) error {
 		return fmt.Errorf("render report: write: %w", err)
 	}
 	return nil
+}
+
+// confusionAlt describes a K×K matrix for readers who cannot see the plot.
+func confusionAlt(m [][]int, classes []string) string {
+	var b strings.Builder
+	b.WriteString("Confusion matrix, actual → predicted:")
+	for a, row := range m {
+		for pr, n := range row {
+			if a < len(classes) && pr < len(classes) {
+				fmt.Fprintf(&b, " %s→%s %d;", classes[a], classes[pr], n)
+			}
+		}
+	}
+	return strings.TrimSuffix(b.String(), ";")
 }

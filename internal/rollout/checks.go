@@ -109,6 +109,11 @@ func f1Check(p pair, c Criteria) Check {
 	if chk, ok := p.enoughFeedback(CheckF1, c); !ok {
 		return chk
 	}
+	if p.multiClass() {
+		if why := p.classMismatch(); why != "" {
+			return inconclusive(CheckF1, "macro F1 not comparable: "+why)
+		}
+	}
 	cf, bf := p.cand.F1(), p.base.F1()
 	// F1 is undefined without a single positive predicted or observed;
 	// more feedback may bring one.
@@ -120,18 +125,26 @@ func f1Check(p pair, c Criteria) Check {
 	}
 	// F1's spread is taken as a proportion's over the rows it is made of
 	// (TP+FP+FN): an approximation, good enough to tell noise from harm.
-	nc, nb := p.cand.TP+p.cand.FP+p.cand.FN, p.base.TP+p.base.FP+p.base.FN
-	worse, margin := c.worseBeyond(bf-cf, c.MaxF1Drop, cf, nc, bf, nb)
+	// For a multi-class model, over the joined feedback.
+	worse, margin := c.worseBeyond(bf-cf, c.MaxF1Drop, cf, p.cand.F1Rows(), bf, p.base.F1Rows())
+	what := "F1"
+	if p.multiClass() {
+		what = "macro F1"
+	}
 	return Check{
 		Name: CheckF1, Passed: !worse,
 		Canary: cf, Baseline: bf, Limit: c.MaxF1Drop,
-		Detail: fmt.Sprintf("F1 %.3f vs %.3f (limit -%.3f, noise margin %.3f)", cf, bf, c.MaxF1Drop, margin),
+		Detail: fmt.Sprintf("%s %.3f vs %.3f (limit -%.3f, noise margin %.3f)", what, cf, bf, c.MaxF1Drop, margin),
 	}
 }
 
 // psiCheck compares the candidate's probability histogram (actual) with
 // production's (expected).
+// A multi-class pair is compared on the predicted-class mix instead.
 func psiCheck(p pair, c Criteria) Check {
+	if p.multiClass() {
+		return classPSICheck(p, c)
+	}
 	if chk, ok := p.enoughRequests(CheckPSI, c); !ok {
 		return chk
 	}
@@ -164,11 +177,16 @@ func psiCheck(p pair, c Criteria) Check {
 // harmonic combination of the two sample sizes. Its quantile at the
 // criteria's confidence (Wilson–Hilferty) over n is the allowance.
 func (c Criteria) psiNoise(nc, nb int64) float64 {
+	return c.psiNoiseBins(nc, nb, routing.ProbabilityBins)
+}
+
+// psiNoiseBins is psiNoise over a histogram of bins bins.
+func (c Criteria) psiNoiseBins(nc, nb int64, bins int) float64 {
 	if nc <= 0 || nb <= 0 {
 		return 0
 	}
 	n := 1 / (1/float64(nc) + 1/float64(nb))
-	k := float64(routing.ProbabilityBins - 1)
+	k := float64(bins - 1)
 	q := k * math.Pow(1-2/(9*k)+c.z()*math.Sqrt(2/(9*k)), 3)
 	return q / n
 }

@@ -138,16 +138,73 @@ type VariantStats struct {
 	// Shadow only: rows compared with production, and how many agreed.
 	Compared int64 `json:"compared,omitempty"`
 	Agreed   int64 `json:"agreed,omitempty"`
+	// Classes names a multi-class model's classes; empty for a binary one,
+	// whose feedback is in TP, FP, FN and TN. For a multi-class model those
+	// stay 0 and PerClass counts, in Classes order, the rows predicted as
+	// each class and its one-vs-rest feedback.
+	Classes  []string      `json:"classes,omitempty"`
+	PerClass []ClassCounts `json:"per_class,omitempty"`
+}
+
+// ClassCounts are one class's counts in a multi-class variant's stats:
+// rows predicted as it, and joined feedback scored one-vs-rest.
+type ClassCounts struct {
+	Predicted int64 `json:"predicted"`
+	TP        int64 `json:"tp"`
+	FP        int64 `json:"fp"`
+	FN        int64 `json:"fn"`
 }
 
 // ErrorRate is Errors/Requests (NaN without requests).
 func (v VariantStats) ErrorRate() float64 { return ratio(v.Errors, v.Requests) }
 
-// Accuracy on joined feedback (NaN without feedback).
-func (v VariantStats) Accuracy() float64 { return ratio(v.TP+v.TN, v.Feedback) }
+// MultiClass reports whether the variant serves a model of three or more
+// classes.
+func (v VariantStats) MultiClass() bool { return len(v.Classes) >= 3 }
 
-// F1 on joined feedback (NaN when there is nothing to score).
-func (v VariantStats) F1() float64 { return ratio(2*v.TP, 2*v.TP+v.FP+v.FN) }
+// Accuracy on joined feedback (NaN without feedback).
+func (v VariantStats) Accuracy() float64 {
+	if v.MultiClass() {
+		var correct int64
+		for _, c := range v.PerClass {
+			correct += c.TP
+		}
+		return ratio(correct, v.Feedback)
+	}
+	return ratio(v.TP+v.TN, v.Feedback)
+}
+
+// F1 on joined feedback: the positive class's for a binary model, the
+// macro average over classes for a multi-class one (classes with neither
+// feedback nor predictions among the joined rows are left out, as
+// scikit-learn leaves out labels absent from both). NaN when there is
+// nothing to score.
+func (v VariantStats) F1() float64 {
+	if !v.MultiClass() {
+		return ratio(2*v.TP, 2*v.TP+v.FP+v.FN)
+	}
+	var sum float64
+	var n int
+	for _, c := range v.PerClass {
+		if c.TP+c.FP+c.FN > 0 {
+			sum += ratio(2*c.TP, 2*c.TP+c.FP+c.FN)
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
+
+// F1Rows is how many joined outcomes F1 is made of, for judging its
+// noise: TP+FP+FN for a binary model, the feedback for a multi-class one.
+func (v VariantStats) F1Rows() int64 {
+	if v.MultiClass() {
+		return v.Feedback
+	}
+	return v.TP + v.FP + v.FN
+}
 
 // PositiveRate is the fraction of rows predicted positive.
 func (v VariantStats) PositiveRate() float64 { return ratio(v.Positives, v.Rows) }

@@ -24,10 +24,22 @@ type ClassLabeler interface {
 	ClassLabels() [2]string
 }
 
-// Prediction is one row's answer.
+// ClassLister is optionally implemented by a Predictor to name every class
+// it predicts, in model order. Three or more make it multi-class: the
+// gateway then counts feedback per class (accuracy and macro F1), refuses
+// feedback labels not in the list, answers /v2 with the probability matrix
+// in this order, and ignores ClassLabeler.
+type ClassLister interface {
+	ClassList() []string
+}
+
+// Prediction is one row's answer. Probability is P(positive) for a binary
+// model and the predicted label's probability for a multi-class one, which
+// also gives every class's in Probabilities (left out for binary).
 type Prediction struct {
-	Label       string  `json:"label"`
-	Probability float64 `json:"probability"`
+	Label         string             `json:"label"`
+	Probability   float64            `json:"probability"`
+	Probabilities map[string]float64 `json:"probabilities,omitempty"`
 }
 
 // Loader builds the Predictor for a registered version, typically by reading

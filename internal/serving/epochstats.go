@@ -31,6 +31,33 @@ type variantCounters struct {
 	feedback, tp, fp, fn, tn          atomic.Int64
 	valueBits                         atomic.Uint64 // float64 sum, updated by compare-and-swap
 	compared, agreed                  atomic.Int64
+	// classes counts per class for a multi-class variant; nil for binary.
+	classes atomic.Pointer[classCounters]
+}
+
+// classCounters are a multi-class variant's per-class counts: rows
+// predicted as each class, and joined feedback one-vs-rest.
+type classCounters struct {
+	names             []string
+	index             map[string]int
+	predicted, tp, fp []atomic.Int64
+	fn                []atomic.Int64
+}
+
+func newClassCounters(names []string) *classCounters {
+	cc := &classCounters{names: names, index: make(map[string]int, len(names)),
+		predicted: make([]atomic.Int64, len(names)), tp: make([]atomic.Int64, len(names)),
+		fp: make([]atomic.Int64, len(names)), fn: make([]atomic.Int64, len(names))}
+	for i, n := range names {
+		cc.index[n] = i
+	}
+	return cc
+}
+
+// countClasses makes the counters count per class; epochs carried over for
+// the same version keep the counts they have.
+func (c *variantCounters) countClasses(names []string) {
+	c.classes.CompareAndSwap(nil, newClassCounters(names))
 }
 
 func newVariantCounters() *variantCounters {
@@ -49,11 +76,17 @@ func (c *variantCounters) request(code int, d time.Duration) {
 // scored counts rows the variant predicted.
 func (c *variantCounters) scored(preds []Prediction, positive func(Prediction) bool) {
 	c.rows.Add(int64(len(preds)))
+	cc := c.classes.Load()
 	for _, p := range preds {
 		if positive(p) {
 			c.positives.Add(1)
 		}
 		c.probs[probabilityBin(p.Probability)].Add(1)
+		if cc != nil {
+			if k, ok := cc.index[p.Label]; ok {
+				cc.predicted[k].Add(1)
+			}
+		}
 	}
 }
 
@@ -70,9 +103,24 @@ func probabilityBin(p float64) int {
 	return i
 }
 
-// outcome counts one joined feedback against a prediction.
-func (c *variantCounters) outcome(predictedPositive, correct bool, value float64, withValue bool) {
+// outcome counts one joined feedback against a prediction: by class for a
+// multi-class variant, else as a binary confusion matrix.
+func (c *variantCounters) outcome(predicted, actual string, predictedPositive bool, value float64, withValue bool) {
 	c.feedback.Add(1)
+	correct := predicted == actual
+	if cc := c.classes.Load(); cc != nil {
+		// Both labels are classes of the model: feedback was checked, and
+		// predictions come from it.
+		p, a := cc.index[predicted], cc.index[actual]
+		if correct {
+			cc.tp[p].Add(1)
+		} else {
+			cc.fp[p].Add(1)
+			cc.fn[a].Add(1)
+		}
+		c.addValue(value, withValue)
+		return
+	}
 	switch {
 	case predictedPositive && correct:
 		c.tp.Add(1)
@@ -83,6 +131,11 @@ func (c *variantCounters) outcome(predictedPositive, correct bool, value float64
 	default:
 		c.fn.Add(1)
 	}
+	c.addValue(value, withValue)
+}
+
+// addValue sums an outcome's business value.
+func (c *variantCounters) addValue(value float64, withValue bool) {
 	if withValue && value != 0 {
 		for {
 			old := c.valueBits.Load()
@@ -113,6 +166,13 @@ func (c *variantCounters) snapshot(variant string, version int) routing.VariantS
 	}
 	s.P50 = quantile(counts, 0.50)
 	s.P99 = quantile(counts, 0.99)
+	if cc := c.classes.Load(); cc != nil {
+		s.Classes = append([]string(nil), cc.names...)
+		s.PerClass = make([]routing.ClassCounts, len(cc.names))
+		for k := range cc.names {
+			s.PerClass[k] = routing.ClassCounts{Predicted: cc.predicted[k].Load(), TP: cc.tp[k].Load(), FP: cc.fp[k].Load(), FN: cc.fn[k].Load()}
+		}
+	}
 	return s
 }
 

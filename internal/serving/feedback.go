@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/mlpipe/mlpipe/internal/routing"
 )
@@ -79,19 +81,24 @@ func (g *Gateway) handleFeedback(w http.ResponseWriter, r *http.Request) {
 // mirrored request, the shadow's. The outcome's value belongs to what the
 // caller was actually given, so only the served variant sums it.
 func score(e logEntry, fb routing.Feedback) {
-	correct := fb.Label == e.label
-	e.v.epoch.outcome(e.positive, correct, fb.Value, true)
-	e.v.total.feedback(correct)
-	if e.shadow != nil && e.shadowDone {
-		correct := fb.Label == e.shadowLabel
-		e.shadow.epoch.outcome(e.shadowPositive, correct, 0, false)
-		e.shadow.total.feedback(correct)
+	e.v.epoch.outcome(e.label, fb.Label, e.positive, fb.Value, true)
+	e.v.total.feedback(fb.Label == e.label)
+	if e.shadow != nil && e.shadowDone && checkLabel(e.shadow, fb.Label) == nil {
+		e.shadow.epoch.outcome(e.shadowLabel, fb.Label, e.shadowPositive, 0, false)
+		e.shadow.total.feedback(fb.Label == e.shadowLabel)
 	}
 }
 
-// checkLabel refuses a label that is neither class, when the model says
-// what its classes are: a typo would otherwise count as a wrong prediction.
+// checkLabel refuses a label that is not a class of the model, when the
+// model says what its classes are: a typo, or a class the model was never
+// trained on, would otherwise count as a wrong prediction.
 func checkLabel(v *scoring, label string) error {
+	if v.classList != nil {
+		if slices.Contains(v.classList, label) {
+			return nil
+		}
+		return fmt.Errorf("label %q is not a class of version %d (%s)", label, v.number, strings.Join(v.classList, ", "))
+	}
 	if v.classes == nil || label == v.classes[0] || label == v.classes[1] {
 		return nil
 	}

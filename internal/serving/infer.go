@@ -11,7 +11,8 @@ import (
 
 // Open Inference Protocol (KServe v2) over JSON. Inputs are columnar, one
 // tensor per feature column; the answer has a label and a probability
-// tensor. Routing, logging and feedback work as for /v1.
+// tensor, and for a multi-class model the N×K "probabilities" matrix.
+// Routing, logging and feedback work as for /v1.
 
 type inferRequest struct {
 	ID         string         `json:"id,omitempty"`
@@ -38,10 +39,11 @@ type inferResponse struct {
 }
 
 type inferOutput struct {
-	Name     string `json:"name"`
-	Datatype string `json:"datatype"`
-	Shape    []int  `json:"shape"`
-	Data     any    `json:"data"`
+	Name       string         `json:"name"`
+	Datatype   string         `json:"datatype"`
+	Shape      []int          `json:"shape"`
+	Parameters map[string]any `json:"parameters,omitempty"`
+	Data       any            `json:"data"`
 }
 
 const inferShape = `{"inputs": [{"name": "column", "shape": [N], "datatype": "FP64", "data": [...]}, ...]}`
@@ -99,10 +101,26 @@ func (g *Gateway) infer(w http.ResponseWriter, r *http.Request, s *served) (v *v
 		},
 		Parameters: map[string]any{"variant": v.name, "request_id": id},
 	}
+	if v.classList != nil {
+		resp.Outputs = append(resp.Outputs, probabilityMatrix(v.classList, preds))
+	}
 	if code := writeAnswer(w, r, v, resp); code != http.StatusOK {
 		return v, code, 0
 	}
 	return v, http.StatusOK, len(in)
+}
+
+// probabilityMatrix is a multi-class answer's N×K class probabilities, row
+// major, columns in the model's class order (named in its parameters).
+func probabilityMatrix(classes []string, preds []Prediction) inferOutput {
+	data := make([]float64, 0, len(preds)*len(classes))
+	for _, p := range preds {
+		for _, c := range classes {
+			data = append(data, p.Probabilities[c])
+		}
+	}
+	return inferOutput{Name: "probabilities", Datatype: "FP64", Shape: []int{len(preds), len(classes)},
+		Parameters: map[string]any{"classes": classes}, Data: data}
 }
 
 // columnsToRows turns one tensor per column into rows as /v1 receives
@@ -231,16 +249,22 @@ func (g *Gateway) handleModelMetadataV2(w http.ResponseWriter, r *http.Request) 
 		versions = append(versions, strconv.Itoa(c.version.Version))
 		params[c.name] = c.version.Version
 	}
+	outputs := []map[string]any{
+		{"name": "label", "datatype": "BYTES", "shape": []int{-1}},
+		{"name": "probability", "datatype": "FP64", "shape": []int{-1}},
+	}
+	if classes := s.production.classList; classes != nil {
+		outputs = append(outputs, map[string]any{"name": "probabilities", "datatype": "FP64", "shape": []int{-1, len(classes)},
+			"parameters": map[string]any{"classes": classes}})
+		params["classes"] = classes
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"name":     s.model,
 		"versions": versions,
 		"platform": "mlpipe",
 		// The predictor does not say its columns; send one input per feature.
-		"inputs": []any{},
-		"outputs": []map[string]any{
-			{"name": "label", "datatype": "BYTES", "shape": []int{-1}},
-			{"name": "probability", "datatype": "FP64", "shape": []int{-1}},
-		},
+		"inputs":     []any{},
+		"outputs":    outputs,
 		"parameters": params,
 	})
 }

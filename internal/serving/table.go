@@ -44,6 +44,9 @@ type scoring struct {
 	number int // the version
 	// classes holds the negative and positive class when the predictor says.
 	classes *[2]string
+	// classList holds a multi-class predictor's classes, in model order;
+	// nil for a binary one.
+	classList []string
 	// epoch counts since the routing epoch began; total since the process did.
 	epoch *variantCounters
 	total *versionStats
@@ -51,6 +54,9 @@ type scoring struct {
 
 // positive says whether a prediction is of the positive class.
 func (s *scoring) positive(p Prediction) bool {
+	if s.classList != nil {
+		return false // no class is "the positive one"; rows are counted per class
+	}
 	if s.classes != nil {
 		return p.Label == s.classes[1]
 	}
@@ -120,7 +126,13 @@ func (g *Gateway) assemble(old *served, name string, rt routing.Routing, prod lo
 
 func (g *Gateway) newVariant(model, name string, l loaded, epoch *variantCounters) *variant {
 	sc := &scoring{number: l.version.Version, epoch: epoch, total: g.metrics.version(model, l.version.Version, name)}
-	if cl, ok := l.predictor.(ClassLabeler); ok {
+	if cl, ok := l.predictor.(ClassLister); ok {
+		if names := cl.ClassList(); len(names) >= 3 {
+			sc.classList = append([]string(nil), names...)
+			epoch.countClasses(sc.classList)
+		}
+	}
+	if cl, ok := l.predictor.(ClassLabeler); ok && sc.classList == nil {
 		c := cl.ClassLabels()
 		sc.classes = &c
 	}

@@ -57,8 +57,15 @@ type Data struct {
 	TestSource string `json:"test_source,omitempty" yaml:"test_source"`
 	// Target is the label column.
 	Target string `json:"target" yaml:"target"`
-	// Positive is the label value that counts as the positive class.
+	// Positive is the label value that counts as the positive class of a
+	// binary target.
 	Positive string `json:"positive" yaml:"positive"`
+	// Classes lists the target's classes in the order the model numbers
+	// them. Three or more make a multi-class (softmax) model; two are a
+	// binary target's [negative, positive]. Left out, a multi-class
+	// target (hyperparameters.classes >= 3) takes its classes from the
+	// training data, sorted.
+	Classes []string `json:"classes,omitempty" yaml:"classes"`
 }
 
 // Evaluation configures model_evaluation beyond the metrics themselves.
@@ -73,7 +80,8 @@ type Evaluation struct {
 	// compare the interval's pessimistic end.
 	GateOn string `json:"gate_on,omitempty" yaml:"gate_on"`
 	// Threshold is the probability above which the positive label is
-	// predicted (default 0.5).
+	// predicted (default 0.5). Binary only: a multi-class model predicts
+	// its most probable class.
 	Threshold float64 `json:"threshold,omitempty" yaml:"threshold"`
 }
 

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/mlpipe/mlpipe/internal/metrics"
 )
 
 var modelName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
@@ -29,10 +27,7 @@ func (p *Pipeline) Validate() error {
 	if p.Data.Target == "" {
 		probs.add("data.target: name the label column")
 	}
-	if p.Data.Positive == "" {
-		probs.add("data.positive: name the label value of the positive class (e.g. \"yes\")")
-	}
-	p.Features.Target, p.Features.Positive = p.Data.Target, p.Data.Positive
+	p.checkTarget(&probs)
 
 	if _, err := p.Plan(); err != nil {
 		probs.add("%s", strings.TrimPrefix(err.Error(), "invalid pipeline spec: "))
@@ -59,8 +54,7 @@ func (p *Pipeline) Validate() error {
 	for _, m := range slices.Sorted(maps.Keys(p.EvaluationThreshold)) {
 		v := p.EvaluationThreshold[m]
 		switch {
-		case !slices.Contains(metrics.Names(), m):
-			probs.add("evaluation_threshold: unknown metric %q; use one of %s", m, strings.Join(metrics.Names(), ", "))
+		case !p.knownMetric("evaluation_threshold", m, &probs):
 		case math.IsNaN(v) || math.IsInf(v, 0):
 			probs.add("evaluation_threshold.%s: %v is not a number", m, v)
 		}
@@ -68,8 +62,7 @@ func (p *Pipeline) Validate() error {
 	for _, m := range slices.Sorted(maps.Keys(p.ChampionThreshold)) {
 		v := p.ChampionThreshold[m]
 		switch {
-		case !slices.Contains(metrics.Names(), m):
-			probs.add("champion_threshold: unknown metric %q; use one of %s", m, strings.Join(metrics.Names(), ", "))
+		case !p.knownMetric("champion_threshold", m, &probs):
 		case math.IsNaN(v) || v < 0:
 			probs.add("champion_threshold.%s: %v must be a non-negative allowed drop, e.g. 0.01", m, v)
 		}
@@ -142,6 +135,9 @@ func (p *Pipeline) checkEvaluation(probs *problems) {
 	}
 	if e.GateOn == GateOnLowerBound && e.Bootstrap < 0 {
 		probs.add("evaluation.gate_on lower_bound needs bootstrap intervals; remove bootstrap: %d", e.Bootstrap)
+	}
+	if p.MultiClass() && e.Threshold != 0 && e.Threshold != 0.5 {
+		probs.add("evaluation.threshold %v applies to a binary model; a multi-class model predicts its most probable class, so remove threshold", e.Threshold)
 	}
 	if e.Threshold == 0 {
 		e.Threshold = 0.5
