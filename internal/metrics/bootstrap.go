@@ -54,7 +54,21 @@ func Bootstrap(yTrue, proba []float64, threshold float64, names []string, resamp
 	s := newScorer(yTrue, proba)
 	point := s.report(nil, threshold, ranking)
 
-	n := len(yTrue)
+	return resample(len(yTrue), names, point, resamples, seed, func(w []int32) getter {
+		return s.report(w, threshold, ranking)
+	})
+}
+
+// getter is a report that names its metrics: Report and MultiReport.
+type getter interface {
+	Get(name string) (float64, bool)
+}
+
+// resample draws resamples multiplicity vectors over n rows from a PCG
+// seeded with seed, scores each with score, and returns the 95% percentile
+// interval of every named metric around its value in point. A resample
+// where a metric is NaN is skipped for that metric alone.
+func resample(n int, names []string, point getter, resamples int, seed int64, score func(w []int32) getter) map[string]Interval {
 	rng := rand.New(rand.NewPCG(uint64(seed), pcgStream))
 	w := make([]int32, n)
 	vals := make([][]float64, len(names))
@@ -63,14 +77,13 @@ func Bootstrap(yTrue, proba []float64, threshold float64, names []string, resamp
 		for range n {
 			w[rng.IntN(n)]++
 		}
-		r := s.report(w, threshold, ranking)
+		r := score(w)
 		for j, name := range names {
 			if v, _ := r.Get(name); !math.IsNaN(v) {
 				vals[j] = append(vals[j], v)
 			}
 		}
 	}
-
 	out := make(map[string]Interval, len(names))
 	for j, name := range names {
 		p, _ := point.Get(name)

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"slices"
 	"strings"
 )
 
@@ -124,30 +122,9 @@ func BootstrapMultiClass(yTrue []float64, proba [][]float64, classes []string, n
 	}
 	s := newMultiScorer(yTrue, proba, classes)
 	point := s.report(nil, ranking)
-	n := len(yTrue)
-	rng := rand.New(rand.NewPCG(uint64(seed), pcgStream))
-	w := make([]int32, n)
-	vals := make([][]float64, len(names))
-	for range resamples {
-		clear(w)
-		for range n {
-			w[rng.IntN(n)]++
-		}
-		r := s.report(w, ranking)
-		for j, name := range names {
-			if v, _ := r.Get(name); !math.IsNaN(v) {
-				vals[j] = append(vals[j], v)
-			}
-		}
-	}
-	out := make(map[string]Interval, len(names))
-	for j, name := range names {
-		p, _ := point.Get(name)
-		v := vals[j]
-		slices.Sort(v)
-		out[name] = Interval{Low: percentile(v, 0.025), High: percentile(v, 0.975), Point: p, Resamples: len(v)}
-	}
-	return out
+	return resample(len(yTrue), names, point, resamples, seed, func(w []int32) getter {
+		return s.report(w, ranking)
+	})
 }
 
 // MultiSlice is the multi-class report on the rows that share one group
@@ -168,15 +145,7 @@ func MultiClassSlices(yTrue []float64, proba [][]float64, classes []string, grou
 	if len(groups) != len(yTrue) {
 		return nil, fmt.Errorf("metrics: %d group values for %d rows; give one per row", len(groups), len(yTrue))
 	}
-	rows := map[string][]int{}
-	for i, g := range groups {
-		rows[g] = append(rows[g], i)
-	}
-	keys := make([]string, 0, len(rows))
-	for g := range rows {
-		keys = append(keys, g)
-	}
-	slices.Sort(keys)
+	keys, rows := groupRows(groups)
 	out := make([]MultiSlice, 0, len(keys))
 	for _, g := range keys {
 		idx := rows[g]

@@ -24,15 +24,7 @@ func Slices(yTrue, proba []float64, threshold float64, groups []string) ([]Slice
 	if len(groups) != len(yTrue) {
 		return nil, fmt.Errorf("metrics: %d group values for %d rows; give one per row", len(groups), len(yTrue))
 	}
-	rows := map[string][]int{}
-	for i, g := range groups {
-		rows[g] = append(rows[g], i)
-	}
-	keys := make([]string, 0, len(rows))
-	for g := range rows {
-		keys = append(keys, g)
-	}
-	slices.Sort(keys)
+	keys, rows := groupRows(groups)
 	out := make([]Slice, 0, len(keys))
 	for _, g := range keys {
 		idx := rows[g]
@@ -47,4 +39,19 @@ func Slices(yTrue, proba []float64, threshold float64, groups []string) ([]Slice
 		out = append(out, Slice{Group: g, Rows: len(idx), Report: r})
 	}
 	return out, nil
+}
+
+// groupRows returns the distinct values of groups, sorted, and the rows
+// that hold each.
+func groupRows(groups []string) ([]string, map[string][]int) {
+	rows := map[string][]int{}
+	for i, g := range groups {
+		rows[g] = append(rows[g], i)
+	}
+	keys := make([]string, 0, len(rows))
+	for g := range rows {
+		keys = append(keys, g)
+	}
+	slices.Sort(keys)
+	return keys, rows
 }
