@@ -30,3 +30,16 @@ func BenchmarkTrainMLP100kx20(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTrainLogisticLBFGS100kx20 is the logistic workload with
+// lbfgs to convergence (tol 1e-4, l2 = 1/n as scikit-learn's C = 1).
+func BenchmarkTrainLogisticLBFGS100kx20(b *testing.B) {
+	X, y, _ := synthetic(100_000, 20, 7)
+	cfg := Config{Optimizer: OptimizerLBFGS, L2: 1.0 / 100_000, Seed: 1}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Train(context.Background(), X, y, 20, cfg, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -20,18 +20,46 @@ type Checkpoint struct {
 // hold one slice per entry of Model.Params, in the same order.
 type OptimizerState struct {
 	Name string `json:"name"`
-	// Step counts updates applied so far (Adam's bias correction uses it).
+	// Step counts updates applied so far (Adam's bias correction uses it);
+	// with lbfgs, the iterations done.
 	Step int `json:"step"`
 	// First is the momentum velocity or Adam's first moment; empty for sgd.
 	First [][]float64 `json:"first,omitempty"`
 	// Second is Adam's second moment; empty otherwise.
 	Second [][]float64 `json:"second,omitempty"`
+	// LBFGS is set for optimizer lbfgs once its first objective is known.
+	LBFGS *LBFGSState `json:"lbfgs,omitempty"`
+}
+
+// LBFGSState is what L-BFGS carries from one iteration to the next. Vectors
+// are flat: the entries of Model.Params concatenated in order.
+type LBFGSState struct {
+	// S and Y are the last (at most lbfgsMemory) steps x_{k+1} − x_k and
+	// gradient changes g_{k+1} − g_k, oldest first.
+	S [][]float64 `json:"s"`
+	Y [][]float64 `json:"y"`
+	// Loss and Grad are the objective and its gradient at the model's
+	// current parameters, so a resumed run need not recompute them.
+	Loss float64   `json:"loss"`
+	Grad []float64 `json:"grad"`
+	// Evaluations counts objective-and-gradient evaluations (full passes
+	// over the training rows), line-search trials included.
+	Evaluations int `json:"evaluations"`
+	// Converged is the reason training stopped before its last epoch
+	// ("" while it runs), so a resumed run stops where the original did.
+	Converged string `json:"converged,omitempty"`
 }
 
 func (s OptimizerState) clone() OptimizerState {
 	c := s
 	c.First = cloneSlices(s.First)
 	c.Second = cloneSlices(s.Second)
+	if s.LBFGS != nil {
+		l := *s.LBFGS
+		l.S, l.Y = cloneSlices(l.S), cloneSlices(l.Y)
+		l.Grad = append([]float64(nil), l.Grad...)
+		c.LBFGS = &l
+	}
 	return c
 }
 

@@ -22,7 +22,18 @@ const (
 	OptimizerSGD      = "sgd"
 	OptimizerMomentum = "momentum"
 	OptimizerAdam     = "adam"
+	// OptimizerLBFGS is full-batch L-BFGS (see lbfgs.go): one epoch is one
+	// iteration, learning_rate and batch_size are ignored, and training
+	// stops early once Config.Tol says it has converged.
+	OptimizerLBFGS = "lbfgs"
 )
+
+// DefaultTol is Config.Tol's default with lbfgs, scikit-learn's tol.
+const DefaultTol = 1e-4
+
+// defaultLBFGSEpochs is the iteration cap lbfgs gets by default,
+// scikit-learn's max_iter for LogisticRegression.
+const defaultLBFGSEpochs = 100
 
 // ClassWeightBalanced weights each class by n / (k * n_class) for k classes, as
 // scikit-learn's class_weight="balanced" does.
@@ -31,15 +42,27 @@ const ClassWeightBalanced = "balanced"
 // Config holds the training hyperparameters. Zero values mean "use the
 // default"; call Defaults before Validate.
 type Config struct {
-	Kind         string  `yaml:"kind" json:"kind"`
-	Epochs       int     `yaml:"epochs" json:"epochs"`
+	Kind string `yaml:"kind" json:"kind"`
+	// Epochs is the number of passes over the training rows; with lbfgs, the
+	// most iterations (each one full-batch step with its line search).
+	Epochs int `yaml:"epochs" json:"epochs"`
+	// LearningRate is the step size of sgd, momentum and adam; lbfgs
+	// ignores it (its line search picks each step).
 	LearningRate float64 `yaml:"learning_rate" json:"learning_rate"`
-	BatchSize    int     `yaml:"batch_size" json:"batch_size"`
+	// BatchSize is the mini-batch size; lbfgs ignores it and always uses
+	// every training row.
+	BatchSize int `yaml:"batch_size" json:"batch_size"`
 	// L2 adds L2/2 * ||weights||² to the mean log-loss (the bias is not penalised).
 	L2          float64 `yaml:"l2" json:"l2"`
 	Optimizer   string  `yaml:"optimizer" json:"optimizer"`
 	Seed        int64   `yaml:"seed" json:"seed"`
 	ClassWeight string  `yaml:"class_weight" json:"class_weight"`
+	// Tol is lbfgs's convergence tolerance: training stops once the largest
+	// gradient component is at most Tol, or once an iteration lowers the
+	// objective by at most 2.2e-9 of max(|objective|, 1): scipy's L-BFGS-B
+	// rules, with scikit-learn's tol as pgtol and scipy's default factr.
+	// The objective is a mean, so Tol does not scale with the rows. lbfgs only.
+	Tol float64 `yaml:"tol,omitempty" json:"tol,omitempty"`
 
 	// Hidden lists the mlp's hidden layer widths, input side first; mlp only.
 	Hidden []int `yaml:"hidden,omitempty" json:"hidden,omitempty"`
@@ -61,7 +84,8 @@ type Config struct {
 
 // Defaults returns a copy of c with zero fields filled in: kind logistic,
 // 30 epochs, learning rate 0.05, batch size 256, optimizer adam; for an mlp
-// also one hidden layer of 32 and relu.
+// also one hidden layer of 32 and relu; with lbfgs 100 epochs (iterations)
+// and tol 1e-4, scikit-learn's max_iter and tol.
 func (c Config) Defaults() Config {
 	if c.Kind == KindMLP {
 		if len(c.Hidden) == 0 {
@@ -76,6 +100,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.Epochs == 0 {
 		c.Epochs = 30
+		if c.Optimizer == OptimizerLBFGS {
+			c.Epochs = defaultLBFGSEpochs
+		}
 	}
 	if c.LearningRate == 0 {
 		c.LearningRate = 0.05
@@ -85,6 +112,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.Optimizer == "" {
 		c.Optimizer = OptimizerAdam
+	}
+	if c.Optimizer == OptimizerLBFGS && c.Tol == 0 {
+		c.Tol = DefaultTol
 	}
 	return c
 }
@@ -103,9 +133,15 @@ func (c Config) Validate() error {
 		return fmt.Errorf("model config: batch_size is %d; it must be an integer >= 1", c.BatchSize)
 	case !(c.L2 >= 0) || math.IsInf(c.L2, 0):
 		return fmt.Errorf("model config: l2 is %v; it must be a finite number >= 0", c.L2)
-	case c.Optimizer != OptimizerSGD && c.Optimizer != OptimizerMomentum && c.Optimizer != OptimizerAdam:
-		return fmt.Errorf("model config: optimizer %q is not supported; use one of %q, %q, %q",
-			c.Optimizer, OptimizerSGD, OptimizerMomentum, OptimizerAdam)
+	case c.Optimizer != OptimizerSGD && c.Optimizer != OptimizerMomentum && c.Optimizer != OptimizerAdam && c.Optimizer != OptimizerLBFGS:
+		return fmt.Errorf("model config: optimizer %q is not supported; use one of %q, %q, %q, %q",
+			c.Optimizer, OptimizerSGD, OptimizerMomentum, OptimizerAdam, OptimizerLBFGS)
+	case !(c.Tol >= 0) || math.IsInf(c.Tol, 0):
+		return fmt.Errorf("model config: tol is %v; it must be a finite number >= 0 (e.g. 1e-4)", c.Tol)
+	case c.Tol != 0 && c.Optimizer != OptimizerLBFGS:
+		return fmt.Errorf("model config: tol is set but optimizer is %q; tol applies to optimizer: %s only, remove it", c.Optimizer, OptimizerLBFGS)
+	case c.Optimizer == OptimizerLBFGS && c.Dropout != 0:
+		return fmt.Errorf("model config: dropout is %v but optimizer is %s, whose line search needs the same objective at every step; set dropout: 0 or use adam", c.Dropout, OptimizerLBFGS)
 	case c.ClassWeight != "" && c.ClassWeight != ClassWeightBalanced:
 		return fmt.Errorf("model config: class_weight %q is not supported; use %q or leave it empty", c.ClassWeight, ClassWeightBalanced)
 	case c.Classes < 0 || c.Classes == 1:

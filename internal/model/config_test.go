@@ -29,7 +29,12 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		{"lr nan", func(c *Config) { c.LearningRate = math.NaN() }, []string{"learning_rate", "finite"}},
 		{"batch", func(c *Config) { c.BatchSize = -5 }, []string{"batch_size", ">= 1"}},
 		{"l2", func(c *Config) { c.L2 = -1 }, []string{"l2", ">= 0"}},
-		{"optimizer", func(c *Config) { c.Optimizer = "rmsprop" }, []string{"optimizer", "sgd", "momentum", "adam"}},
+		{"optimizer", func(c *Config) { c.Optimizer = "rmsprop" }, []string{"optimizer", "sgd", "momentum", "adam", "lbfgs"}},
+		{"tol negative", func(c *Config) { c.Optimizer, c.Tol = "lbfgs", -1e-4 }, []string{"tol is -0.0001", ">= 0"}},
+		{"tol without lbfgs", func(c *Config) { c.Tol = 1e-6 }, []string{"tol is set but optimizer is \"adam\"", "optimizer: lbfgs only"}},
+		{"dropout with lbfgs", func(c *Config) {
+			c.Kind, c.Hidden, c.Activation, c.Dropout, c.Optimizer = "mlp", []int{8}, "relu", 0.2, "lbfgs"
+		}, []string{"dropout is 0.2 but optimizer is lbfgs", "set dropout: 0"}},
 		{"class weight", func(c *Config) { c.ClassWeight = "auto" }, []string{"class_weight", "balanced"}},
 		{"classes", func(c *Config) { c.Classes = 1 }, []string{"classes is 1", ">= 3"}},
 		{"validation", func(c *Config) { c.ValidationFraction = 1 }, []string{"validation_fraction", "< 1"}},
@@ -50,6 +55,24 @@ func TestValidateNamesTheBadField(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestLBFGSDefaultsAndYAML(t *testing.T) {
+	got := Config{Optimizer: "lbfgs"}.Defaults()
+	assert.Equal(t, 100, got.Epochs, "scikit-learn's max_iter")
+	assert.Equal(t, 1e-4, got.Tol, "scikit-learn's tol")
+	assert.Equal(t, 256, got.BatchSize, "filled in, and ignored")
+	require.NoError(t, got.Validate())
+	assert.Equal(t, 7, Config{Optimizer: "lbfgs", Epochs: 7, Tol: 1e-8}.Defaults().Epochs)
+	assert.Equal(t, 1e-8, Config{Optimizer: "lbfgs", Epochs: 7, Tol: 1e-8}.Defaults().Tol)
+	assert.Zero(t, Config{}.Defaults().Tol, "other optimizers have no tol")
+
+	var c Config
+	require.NoError(t, yaml.Unmarshal([]byte("optimizer: lbfgs\ntol: 1e-6\nepochs: 50\n"), &c))
+	assert.Equal(t, Config{Optimizer: "lbfgs", Tol: 1e-6, Epochs: 50}, c)
+	require.NoError(t, c.Defaults().Validate())
+	mlp := Config{Kind: "mlp", Optimizer: "lbfgs"}.Defaults()
+	assert.NoError(t, mlp.Validate(), "an mlp trains with lbfgs too")
 }
 
 func TestConfigSnakeCaseInYAMLAndJSON(t *testing.T) {

@@ -18,16 +18,20 @@ type logisticGraph struct {
 
 	// Training-only nodes (nil for a forward-only graph).
 	y, sw, costNode *gorgonia.Node
+	// inputs and outputs delimit what a training run must compute.
+	inputs, outputs gorgonia.Nodes
 
 	// Backing slices of x, y and sw.
 	xData, yData, swData []float64
 }
 
 // newLogisticForward builds logits = X·w + b for batch rows of cols features,
-// with w and b initialised from m.
-func newLogisticForward(m *Model, batch, cols int) (*logisticGraph, error) {
+// with w and b initialised from m. x is a new tensor, or with xData given
+// (batch×cols values) a view of it: full-batch training reads the caller's
+// rows in place instead of copying them.
+func newLogisticForward(m *Model, batch, cols int, xData []float64) (*logisticGraph, error) {
 	lg := &logisticGraph{g: gorgonia.NewGraph()}
-	xT := tensor.New(tensor.WithShape(batch, cols), tensor.Of(tensor.Float64))
+	xT := inputTensor(batch, cols, xData)
 	lg.xData = xT.Data().([]float64)
 	lg.x = gorgonia.NewMatrix(lg.g, tensor.Float64, gorgonia.WithShape(batch, cols), gorgonia.WithName("x"), gorgonia.WithValue(xT))
 	wT := tensor.New(tensor.WithShape(cols), tensor.WithBacking(append([]float64{}, m.Weights()...)))
@@ -48,12 +52,13 @@ func newLogisticForward(m *Model, batch, cols int) (*logisticGraph, error) {
 //
 //	cost = Σ sw_i·(softplus(z_i) − y_i·z_i) + l2/2·‖w‖²
 //
-// softplus(z) − y·z is the log-loss written so it never takes log(0). The
-// per-row weights sw are normalised by the caller to sum to 1 over the real
+// softplus(z) − y·z is the log-loss written so it never takes log(0); it is
+// one fused op (logLossOp) rather than five elementwise ones. The per-row
+// weights sw are normalised by the caller to sum to 1 over the real
 // rows of the batch; padding rows get 0, so a short last batch can reuse the
 // same graph.
-func newLogisticTrain(m *Model, batch, cols int, l2 float64) (*logisticGraph, error) {
-	lg, err := newLogisticForward(m, batch, cols)
+func newLogisticTrain(m *Model, batch, cols int, l2 float64, xData []float64) (*logisticGraph, error) {
+	lg, err := newLogisticForward(m, batch, cols, xData)
 	if err != nil {
 		return nil, err
 	}
@@ -63,24 +68,8 @@ func newLogisticTrain(m *Model, batch, cols int, l2 float64) (*logisticGraph, er
 	lg.y = gorgonia.NewVector(lg.g, tensor.Float64, gorgonia.WithShape(batch), gorgonia.WithName("y"), gorgonia.WithValue(yT))
 	lg.sw = gorgonia.NewVector(lg.g, tensor.Float64, gorgonia.WithShape(batch), gorgonia.WithName("sample_weight"), gorgonia.WithValue(swT))
 
-	sp, err := gorgonia.Softplus(lg.logits)
-	if err != nil {
-		return nil, fmt.Errorf("build graph: softplus: %w", err)
-	}
-	yz, err := gorgonia.HadamardProd(lg.y, lg.logits)
-	if err != nil {
-		return nil, fmt.Errorf("build graph: y·z: %w", err)
-	}
-	perRow, err := gorgonia.Sub(sp, yz)
-	if err != nil {
+	if lg.costNode, err = gorgonia.ApplyOp(logLossOp{}, lg.logits, lg.y, lg.sw); err != nil {
 		return nil, fmt.Errorf("build graph: log-loss: %w", err)
-	}
-	weighted, err := gorgonia.HadamardProd(lg.sw, perRow)
-	if err != nil {
-		return nil, fmt.Errorf("build graph: weights: %w", err)
-	}
-	if lg.costNode, err = gorgonia.Sum(weighted); err != nil {
-		return nil, fmt.Errorf("build graph: sum: %w", err)
 	}
 	if l2 > 0 {
 		sq, err := gorgonia.Square(lg.w)
@@ -99,9 +88,12 @@ func newLogisticTrain(m *Model, batch, cols int, l2 float64) (*logisticGraph, er
 			return nil, fmt.Errorf("build graph: cost: %w", err)
 		}
 	}
-	if _, err := gorgonia.Grad(lg.costNode, lg.w, lg.b); err != nil {
+	grads, err := gorgonia.Grad(lg.costNode, lg.w, lg.b)
+	if err != nil {
 		return nil, fmt.Errorf("build graph: gradient: %w", err)
 	}
+	lg.inputs = gorgonia.Nodes{lg.x, lg.y, lg.sw, lg.w, lg.b}
+	lg.outputs = append(gorgonia.Nodes{lg.costNode}, grads...)
 	return lg, nil
 }
 
@@ -110,8 +102,15 @@ func (lg *logisticGraph) learnables() gorgonia.Nodes { return gorgonia.Nodes{lg.
 
 func (lg *logisticGraph) graph() *gorgonia.ExprGraph { return lg.g }
 
+// machine compiles only the cost and the parameter gradients, not the
+// gradient with respect to X that symbolic Grad also emits: on a full batch
+// that would be a rows×cols outer product per evaluation.
 func (lg *logisticGraph) machine() (gorgonia.VM, error) {
-	return gorgonia.NewTapeMachine(lg.g, gorgonia.BindDualValues(lg.learnables()...)), nil
+	prog, locMap, err := gorgonia.CompileFunction(lg.g, lg.inputs, lg.outputs)
+	if err != nil {
+		return nil, fmt.Errorf("compile graph: %w", err)
+	}
+	return gorgonia.NewTapeMachine(lg.g, gorgonia.WithPrecompiled(prog, locMap), gorgonia.BindDualValues(lg.learnables()...)), nil
 }
 func (lg *logisticGraph) cost() float64 { return float64(*lg.costNode.Value().(*gorgonia.F64)) }
 

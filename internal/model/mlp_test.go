@@ -67,7 +67,7 @@ func TestMLPPredictEqualsGorgoniaForwardPass(t *testing.T) {
 			cfg := Config{Kind: "mlp", Hidden: []int{7, 4}, Activation: tc.act, Classes: tc.classes, Epochs: 3, BatchSize: 8, Seed: 9}.Defaults()
 			m, err := Train(t.Context(), X, labels, cols, cfg, nil, nil)
 			require.NoError(t, err)
-			ng, err := newNetTrain(m, rows, 0, 0)
+			ng, err := newNetTrain(m, rows, 0, 0, nil)
 			require.NoError(t, err)
 			ng.fill(X, labels, cols, seq(rows), filled(max(2, tc.classes), 1), nil)
 			vm, err := ng.machine()

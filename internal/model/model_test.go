@@ -45,7 +45,7 @@ func TestPredictProbaEqualsGorgoniaForwardPass(t *testing.T) {
 	require.NoError(t, err)
 	require.NotZero(t, m.Bias())
 
-	lg, err := newLogisticForward(m, rows, cols)
+	lg, err := newLogisticForward(m, rows, cols, nil)
 	require.NoError(t, err)
 	proba, err := gorgonia.Sigmoid(lg.logits)
 	require.NoError(t, err)

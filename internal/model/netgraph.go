@@ -47,11 +47,15 @@ type netGraph struct {
 // a small matrix product whose gradient is one more, cheaper in Gorgonia
 // than a broadcast add. Dropout masks are inputs filled from a seeded
 // generator, so training repeats exactly for a seed and resumes exactly.
-func newNetTrain(m *Model, batch int, l2, dropout float64) (*netGraph, error) {
+//
+// xData, when given, is the batch×cols backing of x (see newLogisticForward).
+func newNetTrain(m *Model, batch int, l2, dropout float64, xData []float64) (*netGraph, error) {
 	ng := &netGraph{g: gorgonia.NewGraph(), dropout: dropout, classes: m.Classes}
 	ls := m.layers()
 	cols := m.NumFeatures
-	ng.x, ng.xData = inputMatrix(ng.g, "x", batch, cols)
+	xT := inputTensor(batch, cols, xData)
+	ng.xData = xT.Data().([]float64)
+	ng.x = gorgonia.NewMatrix(ng.g, tensor.Float64, gorgonia.WithShape(batch, cols), gorgonia.WithName("x"), gorgonia.WithValue(xT))
 	ng.inputs = gorgonia.Nodes{ng.x}
 	ones := gorgonia.NewConstant(tensor.New(tensor.WithShape(batch, 1), tensor.WithBacking(filled(batch, 1))), gorgonia.WithName("ones"))
 
@@ -160,6 +164,14 @@ func inputMatrix(g *gorgonia.ExprGraph, name string, r, c int) (*gorgonia.Node, 
 	t := tensor.New(tensor.WithShape(r, c), tensor.Of(tensor.Float64))
 	return gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(r, c), gorgonia.WithName(name), gorgonia.WithValue(t)),
 		t.Data().([]float64)
+}
+
+// inputTensor is a new r×c tensor, or a view of data when it is given.
+func inputTensor(r, c int, data []float64) *tensor.Dense {
+	if data != nil {
+		return tensor.New(tensor.WithShape(r, c), tensor.WithBacking(data))
+	}
+	return tensor.New(tensor.WithShape(r, c), tensor.Of(tensor.Float64))
 }
 
 func filled(n int, v float64) []float64 {

@@ -17,7 +17,8 @@ type EpochStats struct {
 	// Epoch is the number of epochs completed, counting from 1.
 	Epoch int `json:"epoch"`
 	// Loss is the mean training objective (weighted log-loss plus the L2
-	// penalty) over the epoch's mini-batches, as the weights moved.
+	// penalty) over the epoch's mini-batches, as the weights moved; with
+	// lbfgs, the objective on all training rows at the iteration's end.
 	Loss    float64 `json:"loss"`
 	Seconds float64 `json:"seconds"`
 	// ValidationLoss is the class-weighted mean log-loss (no L2 term) on the
@@ -43,10 +44,12 @@ type trainGraph interface {
 // Train fits a model to X (row-major, len(y) rows × cols) and labels y (0 or
 // 1, or class indices 0..Classes-1). With resume set, it continues from that
 // checkpoint and reaches exactly the model an uninterrupted run would.
-// onEpoch, if not nil, is called after every epoch with a checkpoint it may
-// keep; an error from it stops training and is returned wrapped. ctx is
-// checked between mini-batches. With Patience set, training stops early and
-// the weights of the epoch with the lowest validation loss are returned.
+// onEpoch, if not nil, is called after every epoch (with lbfgs, every
+// iteration) with a checkpoint it may keep; an error from it stops training
+// and is returned wrapped. ctx is checked between mini-batches (with lbfgs,
+// between evaluations of the objective). With Patience set, training stops
+// early and the weights of the epoch with the lowest validation loss are
+// returned; lbfgs also stops once it has converged (Config.Tol).
 func Train(ctx context.Context, X, y []float64, cols int, cfg Config, resume *Checkpoint,
 	onEpoch func(EpochStats, *Checkpoint) error) (*Model, error) {
 	cfg = cfg.Defaults()
@@ -62,49 +65,75 @@ func Train(ctx context.Context, X, y []float64, cols int, cfg Config, resume *Ch
 		return nil, err
 	}
 
-	m := newModel(cfg, cols)
+	r := &run{ctx: ctx, X: X, y: y, cols: cols, cfg: cfg, m: newModel(cfg, cols), trainIdx: trainIdx, valIdx: valIdx, onEpoch: onEpoch}
 	var optState *OptimizerState
-	var es *EarlyStopState
 	start := 0
 	if resume != nil {
 		if err := checkResume(resume, cfg, cols); err != nil {
 			return nil, err
 		}
-		m = resume.Model.Clone()
+		r.m = resume.Model.Clone()
 		st := resume.Optimizer.clone()
-		optState, start, es = &st, resume.Epoch, resume.EarlyStopping.clone()
+		optState, start, r.es = &st, resume.Epoch, resume.EarlyStopping.clone()
 	}
-	if start >= cfg.Epochs || stopped(es, cfg) {
-		return best(m, es, cfg), nil
+	if start >= cfg.Epochs || stopped(r.es, cfg) || converged(optState) {
+		return best(r.m, r.es, cfg), nil
 	}
-
-	batch := min(cfg.BatchSize, len(trainIdx))
-	var tg trainGraph
-	if m.Kind == KindLogistic && m.Classes < 3 {
-		tg, err = newLogisticTrain(m, batch, cols, cfg.L2)
+	r.cw = classWeightsK(y, trainIdx, max(2, cfg.Classes), cfg.ClassWeight)
+	if cfg.Optimizer == OptimizerLBFGS {
+		err = r.fullBatch(start, optState)
 	} else {
-		tg, err = newNetTrain(m, batch, cfg.L2, cfg.Dropout)
+		err = r.miniBatch(start, optState)
 	}
 	if err != nil {
 		return nil, err
 	}
-	sizes := make([]int, len(m.Params))
-	for i, p := range m.Params {
-		sizes[i] = len(p.Data)
+	return best(r.m, r.es, cfg), nil
+}
+
+// run is one call of Train: its data, configuration and the state the
+// epochs share.
+type run struct {
+	ctx              context.Context
+	X, y             []float64
+	cols             int
+	cfg              Config
+	m                *Model
+	es               *EarlyStopState
+	trainIdx, valIdx []int
+	cw               []float64
+	onEpoch          func(EpochStats, *Checkpoint) error
+}
+
+// newGraph builds the training graph for batch rows; xData, if given, is
+// the graph's input matrix (see newLogisticForward).
+func (r *run) newGraph(batch int, xData []float64) (trainGraph, error) {
+	if r.m.Kind == KindLogistic && r.m.Classes < 3 {
+		return newLogisticTrain(r.m, batch, r.cols, r.cfg.L2, xData)
 	}
-	opt, err := newSolver(cfg.Optimizer, cfg.LearningRate, sizes, optState)
+	return newNetTrain(r.m, batch, r.cfg.L2, r.cfg.Dropout, xData)
+}
+
+// miniBatch trains with sgd, momentum or adam over shuffled mini-batches.
+func (r *run) miniBatch(start int, optState *OptimizerState) error {
+	cfg, m, X, y, cols := r.cfg, r.m, r.X, r.y, r.cols
+	batch := min(cfg.BatchSize, len(r.trainIdx))
+	tg, err := r.newGraph(batch, nil)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	opt, err := newSolver(cfg.Optimizer, cfg.LearningRate, paramSizes(m), optState)
+	if err != nil {
+		return err
 	}
 	vm, err := tg.machine()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer vm.Close()
 	grads := gorgonia.NodesToValueGrads(tg.learnables())
 
-	cw := classWeightsK(y, trainIdx, max(2, cfg.Classes), cfg.ClassWeight)
-	order := make([]int, len(trainIdx))
+	order := make([]int, len(r.trainIdx))
 	idx := make([]int, batch)
 	for epoch := start; epoch < cfg.Epochs; epoch++ {
 		began := time.Now()
@@ -112,23 +141,23 @@ func Train(ctx context.Context, X, y []float64, cols int, cfg Config, resume *Ch
 		drop := rand.New(rand.NewPCG(uint64(cfg.Seed)^0x9e3779b97f4a7c15, uint64(epoch)))
 		var lossSum, weightSum float64
 		for lo := 0; lo < len(order); lo += batch {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("training stopped in epoch %d: %w", epoch+1, err)
+			if err := r.ctx.Err(); err != nil {
+				return fmt.Errorf("training stopped in epoch %d: %w", epoch+1, err)
 			}
 			n := copy(idx, order[lo:min(lo+batch, len(order))])
 			for i := range n {
-				idx[i] = trainIdx[idx[i]]
+				idx[i] = r.trainIdx[idx[i]]
 			}
-			bw := tg.fill(X, y, cols, idx[:n], cw, drop)
+			bw := tg.fill(X, y, cols, idx[:n], r.cw, drop)
 			if err := vm.RunAll(); err != nil {
-				return nil, fmt.Errorf("epoch %d: run graph: %w", epoch+1, err)
+				return fmt.Errorf("epoch %d: run graph: %w", epoch+1, err)
 			}
 			cost := tg.cost()
 			if math.IsNaN(cost) || math.IsInf(cost, 0) {
-				return nil, diverged(epoch, cost, cfg.LearningRate)
+				return diverged(epoch, cost, cfg.LearningRate)
 			}
 			if err := opt.Step(grads); err != nil {
-				return nil, fmt.Errorf("epoch %d: optimizer step: %w", epoch+1, err)
+				return fmt.Errorf("epoch %d: optimizer step: %w", epoch+1, err)
 			}
 			vm.Reset()
 			lossSum += cost * bw
@@ -136,26 +165,42 @@ func Train(ctx context.Context, X, y []float64, cols int, cfg Config, resume *Ch
 		}
 		tg.store(m)
 		if !finite(m) {
-			return nil, diverged(epoch, math.NaN(), cfg.LearningRate)
+			return diverged(epoch, math.NaN(), cfg.LearningRate)
 		}
-		m.Epoch = epoch + 1
-		stats := EpochStats{Epoch: epoch + 1, Loss: lossSum / weightSum}
-		if len(valIdx) > 0 {
-			stats.ValidationLoss = logLoss(m, X, y, cols, valIdx, cw)
-			es = track(es, m, stats.ValidationLoss)
-		}
-		stats.Seconds = time.Since(began).Seconds()
-		if onEpoch != nil {
-			ckpt := &Checkpoint{Model: *m.Clone(), Epoch: epoch + 1, Seed: cfg.Seed, Optimizer: opt.state.clone(), EarlyStopping: es.clone()}
-			if err := onEpoch(stats, ckpt); err != nil {
-				return nil, fmt.Errorf("after epoch %d: %w", epoch+1, err)
-			}
-		}
-		if stopped(es, cfg) {
-			break
+		stop, err := r.endEpoch(epoch, lossSum/weightSum, began, opt.state)
+		if err != nil || stop {
+			return err
 		}
 	}
-	return best(m, es, cfg), nil
+	return nil
+}
+
+// endEpoch finishes epoch (zero-based), whose weights are in r.m: the
+// validation loss and early stopping, then the callback with a checkpoint.
+// It reports whether early stopping says to stop.
+func (r *run) endEpoch(epoch int, loss float64, began time.Time, opt *OptimizerState) (bool, error) {
+	r.m.Epoch = epoch + 1
+	stats := EpochStats{Epoch: epoch + 1, Loss: loss}
+	if len(r.valIdx) > 0 {
+		stats.ValidationLoss = logLoss(r.m, r.X, r.y, r.cols, r.valIdx, r.cw)
+		r.es = track(r.es, r.m, stats.ValidationLoss)
+	}
+	stats.Seconds = time.Since(began).Seconds()
+	if r.onEpoch != nil {
+		ckpt := &Checkpoint{Model: *r.m.Clone(), Epoch: epoch + 1, Seed: r.cfg.Seed, Optimizer: opt.clone(), EarlyStopping: r.es.clone()}
+		if err := r.onEpoch(stats, ckpt); err != nil {
+			return false, fmt.Errorf("after epoch %d: %w", epoch+1, err)
+		}
+	}
+	return stopped(r.es, r.cfg), nil
+}
+
+func paramSizes(m *Model) []int {
+	sizes := make([]int, len(m.Params))
+	for i, p := range m.Params {
+		sizes[i] = len(p.Data)
+	}
+	return sizes
 }
 
 // shuffle resets order to 0..n-1 and permutes it with a generator seeded by

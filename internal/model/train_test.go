@@ -236,6 +236,6 @@ func TestTrainRejectsBadInput(t *testing.T) {
 			assert.ErrorContains(t, err, tc.want)
 		})
 	}
-	_, err := Train(t.Context(), []float64{1}, []float64{1}, 1, Config{Optimizer: "lbfgs"}, nil, nil)
+	_, err := Train(t.Context(), []float64{1}, []float64{1}, 1, Config{Optimizer: "rmsprop"}, nil, nil)
 	assert.ErrorContains(t, err, "optimizer")
 }
