@@ -121,22 +121,16 @@ func (lg *logisticGraph) store(m *Model) {
 }
 
 // fill copies the rows in idx into the graph's input tensors, padding the
-// rest with zero-weight rows, and returns the batch's total sample weight.
-// Weights are normalised so the cost is a weighted mean.
-func (lg *logisticGraph) fill(X, y []float64, cols int, idx []int, cw []float64, _ *rand.Rand) float64 {
-	var total float64
+// rest with zero-weight rows. Weights are divided by total, the batch's
+// total sample weight, so the cost is a weighted mean.
+func (lg *logisticGraph) fill(X, y []float64, cols int, idx []int, cw []float64, total float64, _ *rand.Rand) {
 	for i, r := range idx {
 		copy(lg.xData[i*cols:(i+1)*cols], X[r*cols:(r+1)*cols])
 		lg.yData[i] = y[r]
-		lg.swData[i] = cw[int(y[r])]
-		total += lg.swData[i]
-	}
-	for i := range idx {
-		lg.swData[i] /= total
+		lg.swData[i] = cw[int(y[r])] / total
 	}
 	n := len(idx)
 	clear(lg.xData[n*cols:])
 	clear(lg.yData[n:])
 	clear(lg.swData[n:])
-	return total
 }

@@ -60,7 +60,8 @@ func TestFullBatchObjectiveMatchesReference(t *testing.T) {
 	vm, err := lg.machine()
 	require.NoError(t, err)
 	defer vm.Close()
-	lg.fill(X, y, 4, seq(rows), classWeightsK(y, seq(rows), 2, ClassWeightBalanced), nil)
+	cw := classWeightsK(y, seq(rows), 2, ClassWeightBalanced)
+	lg.fill(X, y, 4, seq(rows), cw, batchWeight(y, seq(rows), cw), nil)
 	ev := &evaluator{vm: vm, tg: lg, nodes: lg.learnables()}
 
 	x := flatten(m, 5)

@@ -69,7 +69,7 @@ func TestMLPPredictEqualsGorgoniaForwardPass(t *testing.T) {
 			require.NoError(t, err)
 			ng, err := newNetTrain(m, rows, 0, 0, nil)
 			require.NoError(t, err)
-			ng.fill(X, labels, cols, seq(rows), filled(max(2, tc.classes), 1), nil)
+			ng.fill(X, labels, cols, seq(rows), filled(max(2, tc.classes), 1), float64(rows), nil)
 			vm, err := ng.machine()
 			require.NoError(t, err)
 			defer vm.Close()

@@ -84,7 +84,7 @@ func newNetTrain(m *Model, batch int, l2, dropout float64, xData []float64) (*ne
 		if m.Activation == ActivationTanh {
 			h, err = gorgonia.Tanh(h)
 		} else {
-			h, err = gorgonia.Rectify(h)
+			h, err = gorgonia.ApplyOp(reluOp{}, h)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("build graph: layer %d activation: %w", i, err)
@@ -213,14 +213,10 @@ func (ng *netGraph) store(m *Model) {
 	}
 }
 
-// fill copies the rows in idx into the input tensors, pads the rest with
-// zero-weight rows, draws the dropout masks from r, and returns the batch's
-// total sample weight.
-func (ng *netGraph) fill(X, y []float64, cols int, idx []int, cw []float64, r *rand.Rand) float64 {
-	var total float64
-	for _, row := range idx {
-		total += cw[int(y[row])]
-	}
+// fill copies the rows in idx into the input tensors with their weights
+// divided by total, the batch's total sample weight, pads the rest with
+// zero-weight rows, and draws the dropout masks from r.
+func (ng *netGraph) fill(X, y []float64, cols int, idx []int, cw []float64, total float64, r *rand.Rand) {
 	n := len(idx)
 	k := len(ng.target) / (len(ng.xData) / cols) // outputs per row
 	clear(ng.target)
@@ -249,5 +245,4 @@ func (ng *netGraph) fill(X, y []float64, cols int, idx []int, cw []float64, r *r
 			}
 		}
 	}
-	return total
 }

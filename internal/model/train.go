@@ -35,8 +35,8 @@ type trainGraph interface {
 	graph() *gorgonia.ExprGraph
 	machine() (gorgonia.VM, error)
 	learnables() gorgonia.Nodes
-	// fill loads one batch and returns its total sample weight.
-	fill(X, y []float64, cols int, idx []int, cw []float64, r *rand.Rand) float64
+	// fill loads one batch, dividing sample weights by total.
+	fill(X, y []float64, cols int, idx []int, cw []float64, total float64, r *rand.Rand)
 	cost() float64
 	store(m *Model)
 }
@@ -105,20 +105,36 @@ type run struct {
 	onEpoch          func(EpochStats, *Checkpoint) error
 }
 
-// newGraph builds the training graph for batch rows; xData, if given, is
-// the graph's input matrix (see newLogisticForward).
-func (r *run) newGraph(batch int, xData []float64) (trainGraph, error) {
+// newGraph builds the training graph for batch rows with penalty l2;
+// xData, if given, is the graph's input matrix (see newLogisticForward).
+func (r *run) newGraph(batch int, xData []float64, l2 float64) (trainGraph, error) {
 	if r.m.Kind == KindLogistic && r.m.Classes < 3 {
-		return newLogisticTrain(r.m, batch, r.cols, r.cfg.L2, xData)
+		return newLogisticTrain(r.m, batch, r.cols, l2, xData)
 	}
-	return newNetTrain(r.m, batch, r.cfg.L2, r.cfg.Dropout, xData)
+	return newNetTrain(r.m, batch, l2, r.cfg.Dropout, xData)
+}
+
+// newBatchGraph builds the graph for mini-batches of batch rows: split
+// over shardCount(batch) concurrent graphs when the batch is large enough.
+func (r *run) newBatchGraph(batch int) (trainGraph, error) {
+	shards := shardCount(batch)
+	if shards == 1 {
+		return r.newGraph(batch, nil, r.cfg.L2)
+	}
+	rows := (batch + shards - 1) / shards
+	return newShardedGraph(shards, rows, func(rows int, withL2 bool) (trainGraph, error) {
+		if withL2 {
+			return r.newGraph(rows, nil, r.cfg.L2)
+		}
+		return r.newGraph(rows, nil, 0)
+	})
 }
 
 // miniBatch trains with sgd, momentum or adam over shuffled mini-batches.
 func (r *run) miniBatch(start int, optState *OptimizerState) error {
 	cfg, m, X, y, cols := r.cfg, r.m, r.X, r.y, r.cols
 	batch := min(cfg.BatchSize, len(r.trainIdx))
-	tg, err := r.newGraph(batch, nil)
+	tg, err := r.newBatchGraph(batch)
 	if err != nil {
 		return err
 	}
@@ -148,7 +164,8 @@ func (r *run) miniBatch(start int, optState *OptimizerState) error {
 			for i := range n {
 				idx[i] = r.trainIdx[idx[i]]
 			}
-			bw := tg.fill(X, y, cols, idx[:n], r.cw, drop)
+			bw := batchWeight(y, idx[:n], r.cw)
+			tg.fill(X, y, cols, idx[:n], r.cw, bw, drop)
 			if err := vm.RunAll(); err != nil {
 				return fmt.Errorf("epoch %d: run graph: %w", epoch+1, err)
 			}
@@ -261,4 +278,13 @@ func sameShapes(a, b []Param) bool {
 		}
 	}
 	return true
+}
+
+// batchWeight is the total class weight of the rows in idx.
+func batchWeight(y []float64, idx []int, cw []float64) float64 {
+	var total float64
+	for _, row := range idx {
+		total += cw[int(y[row])]
+	}
+	return total
 }

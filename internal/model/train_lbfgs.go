@@ -19,7 +19,7 @@ func (r *run) fullBatch(start int, st *OptimizerState) error {
 	if len(r.trainIdx) == len(r.y) {
 		xData = r.X // every row trains, in order: the graph can read X in place
 	}
-	tg, err := r.newGraph(len(r.trainIdx), xData)
+	tg, err := r.newGraph(len(r.trainIdx), xData, r.cfg.L2)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (r *run) fullBatch(start int, st *OptimizerState) error {
 		return err
 	}
 	defer vm.Close()
-	tg.fill(r.X, r.y, r.cols, r.trainIdx, r.cw, nil)
+	tg.fill(r.X, r.y, r.cols, r.trainIdx, r.cw, batchWeight(r.y, r.trainIdx, r.cw), nil)
 
 	n := 0
 	for _, size := range paramSizes(r.m) {

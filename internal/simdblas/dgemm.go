@@ -46,13 +46,7 @@ func (Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a
 		return
 	}
 
-	if n < nr {
-		narrow(tA, tB, m, n, k, alpha, a, lda, b, ldb, c, ldc)
-		return
-	}
-
-	// B is read a row of nr at a time: transpose it into a packed copy
-	// when it is stored transposed.
+	// op(B) row by row: B itself, or a transposed copy.
 	bp, ldbp := b, ldb
 	if tB != blas.NoTrans {
 		buf := getScratch(k * n)
@@ -69,25 +63,48 @@ func (Implementation) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a
 	apBuf := getScratch(mr * min(k, kc))
 	defer scratch.Put(apBuf)
 	ap := *apBuf
+	// Partial tiles (the last rows or columns) run through the same kernel
+	// on zero-padded copies, so every element of C gets the same
+	// arithmetic whatever tile it falls in.
 	nFull := n - n%nr
+	var bEdge []float64
+	if nFull < n {
+		buf := getScratch(min(k, kc) * nr)
+		defer scratch.Put(buf)
+		bEdge = *buf
+	}
+	var cTile [mr * nr]float64
 	for p0 := 0; p0 < k; p0 += kc {
 		kb := min(kc, k-p0)
+		bPanel := bp[p0*ldbp:]
+		if bEdge != nil {
+			clear(bEdge)
+			for p := range kb {
+				copy(bEdge[p*nr:p*nr+n-nFull], bPanel[p*ldbp+nFull:p*ldbp+n])
+			}
+		}
 		for i := 0; i < m; i += mr {
 			rows := min(mr, m-i)
 			packA(tA, a, lda, alpha, i, rows, p0, kb, ap)
-			bPanel := bp[p0*ldbp:]
 			cRow := c[i*ldc:]
-			if rows == mr {
-				for j := 0; j < nFull; j += nr {
-					kernel(kb, ap, bPanel[j:], ldbp, cRow[j:], ldc)
+			for j := 0; j < n; j += nr {
+				cols := min(nr, n-j)
+				bt, ldbt := bPanel[j:], ldbp
+				if cols < nr {
+					bt, ldbt = bEdge, nr
 				}
-			} else {
-				for j := 0; j < nFull; j += nr {
-					edge(kb, ap, rows, nr, bPanel[j:], ldbp, cRow[j:], ldc)
+				if rows == mr && cols == nr {
+					kernel(kb, ap, bt, ldbt, cRow[j:], ldc)
+					continue
 				}
-			}
-			if nFull < n {
-				edge(kb, ap, rows, n-nFull, bPanel[nFull:], ldbp, cRow[nFull:], ldc)
+				clear(cTile[:])
+				for r := range rows {
+					copy(cTile[r*nr:r*nr+cols], cRow[r*ldc+j:r*ldc+j+cols])
+				}
+				kernel(kb, ap, bt, ldbt, cTile[:], nr)
+				for r := range rows {
+					copy(cRow[r*ldc+j:r*ldc+j+cols], cTile[r*nr:r*nr+cols])
+				}
 			}
 		}
 	}
@@ -115,60 +132,6 @@ func packA(tA blas.Transpose, a []float64, lda int, alpha float64, i, rows, p0, 
 		src := a[(i+r)*lda+p0 : (i+r)*lda+p0+kb]
 		for p, v := range src {
 			ap[p*mr+r] = alpha * v
-		}
-	}
-}
-
-// narrow computes C += alpha·op(A)·op(B) for C narrower than a kernel
-// tile (a matrix-vector product, mostly) without packing, which would cost
-// as much as the product.
-func narrow(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) {
-	bAt := func(p, j int) float64 {
-		if tB != blas.NoTrans {
-			return b[j*ldb+p]
-		}
-		return b[p*ldb+j]
-	}
-	if tA != blas.NoTrans {
-		// Rows of A are columns of op(A): sweep them once, adding each
-		// into every row of C.
-		for p := range k {
-			aRow := a[p*lda : p*lda+m]
-			for j := range n {
-				bv := alpha * bAt(p, j)
-				if bv == 0 {
-					continue
-				}
-				for i, av := range aRow {
-					c[i*ldc+j] += av * bv
-				}
-			}
-		}
-		return
-	}
-	for i := range m {
-		aRow := a[i*lda : i*lda+k]
-		for j := range n {
-			var acc float64
-			for p, av := range aRow {
-				acc += av * bAt(p, j)
-			}
-			c[i*ldc+j] += alpha * acc
-		}
-	}
-}
-
-// edge is the kernel for a partial tile, rows ≤ mr by cols ≤ nr, with the
-// kernel's arithmetic: per element, fused multiply-adds in depth order
-// into a zero accumulator, then one add into C.
-func edge(kb int, ap []float64, rows, cols int, b []float64, ldb int, c []float64, ldc int) {
-	for r := range rows {
-		for j := range cols {
-			var acc float64
-			for p := range kb {
-				acc = math.FMA(ap[p*mr+r], b[p*ldb+j], acc)
-			}
-			c[r*ldc+j] += acc
 		}
 	}
 }
