@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,20 +43,26 @@ type TrainTrialResult struct {
 }
 
 // TrainTrial trains one configuration on all folds but one and scores it
-// on the held-out fold, heartbeating every epoch (a cancelled search stops
-// it between mini-batches).
+// on the held-out fold. It heartbeats every TrialHeartbeatInterval with the
+// last epoch's stats, from the start (reading the matrix included) and
+// whatever an epoch's length, so the search can use a short heartbeat
+// timeout: a cancelled search then reaches the trial within seconds, and
+// training stops between mini-batches and the attempt ends cancelled.
 func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainTrialResult, error) {
 	res := TrainTrialResult{TrialID: in.TrialID, Fold: in.Fold, Status: tune.StatusOK}
+	beat := startHeartbeat(ctx, TrialHeartbeatInterval)
+	defer beat.stop()
 	cfg := in.Config.Defaults()
 	if err := cfg.Validate(); err != nil {
 		res.Status, res.Reason = tune.StatusFailed, err.Error()
 		return res, nil
 	}
-	m, err := a.trainMatrix(ctx, in.Train)
+	cached, err := a.trainMatrix(ctx, in.Train)
 	if err != nil {
 		return res, err
 	}
-	folds, err := tune.StratifiedKFold(m.Y, in.Folds, in.CVSeed)
+	m := cached.m
+	folds, err := cached.foldsOf(in.Folds, in.CVSeed)
 	if err != nil {
 		return res, invalid("search: %v", err)
 	}
@@ -69,7 +76,7 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 	var last model.EpochStats
 	fit, err := model.Train(ctx, trainX, trainY, m.Cols(), cfg, nil, func(st model.EpochStats, _ *model.Checkpoint) error {
 		last = st
-		activity.RecordHeartbeat(ctx, st)
+		beat.set(st)
 		return nil
 	})
 	res.Seconds, res.Epochs, res.Loss = time.Since(start).Seconds(), last.Epoch, last.Loss
@@ -101,40 +108,145 @@ func rows(m matrix.Matrix, idx []int) (X, y []float64) {
 	return X, y
 }
 
-// matrixCache keeps the last training matrices a worker read: a search
-// reads the same one for every trial and fold.
+// matrixCache keeps the last training matrices a worker read, with their
+// folds: a search reads the same matrix and cuts the same folds for every
+// trial and fold. Concurrent trials that miss share one read.
 type matrixCache struct {
-	mu   sync.Mutex
-	keys []string
-	vals map[string]matrix.Matrix
+	mu      sync.Mutex
+	keys    []string
+	entries map[string]*cachedMatrix
 }
 
 const matrixCacheSize = 2
 
-func (a *Activities) trainMatrix(ctx context.Context, ref artifact.Ref) (matrix.Matrix, error) {
+// cachedMatrix is one matrix, ready once ready is closed.
+type cachedMatrix struct {
+	ready chan struct{}
+	m     matrix.Matrix
+	err   error
+
+	mu    sync.Mutex
+	folds map[foldKey][][]int
+}
+
+type foldKey struct {
+	k    int
+	seed int64
+}
+
+// trainMatrix returns the matrix ref names, reading it once per worker.
+func (a *Activities) trainMatrix(ctx context.Context, ref artifact.Ref) (*cachedMatrix, error) {
 	c := &a.matrices
 	c.mu.Lock()
-	if m, ok := c.vals[ref.SHA256]; ok {
+	if e, ok := c.entries[ref.SHA256]; ok {
 		c.mu.Unlock()
-		return m, nil
+		select {
+		case <-e.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if e.err == nil {
+			return e, nil
+		}
+		// The read this trial waited for failed, perhaps because that
+		// trial was cancelled: read it again, uncached.
+		m, err := readMatrix(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		return &cachedMatrix{m: m}, nil
+	}
+	e := &cachedMatrix{ready: make(chan struct{})}
+	if c.entries == nil {
+		c.entries = map[string]*cachedMatrix{}
+	}
+	c.entries[ref.SHA256] = e
+	c.keys = append(c.keys, ref.SHA256)
+	if len(c.keys) > matrixCacheSize {
+		delete(c.entries, c.keys[0])
+		c.keys = c.keys[1:]
 	}
 	c.mu.Unlock()
-	m, err := readMatrix(ctx, ref)
-	if err != nil {
-		return m, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.vals == nil {
-		c.vals = map[string]matrix.Matrix{}
-	}
-	if _, ok := c.vals[ref.SHA256]; !ok {
-		c.keys = append(c.keys, ref.SHA256)
-		c.vals[ref.SHA256] = m
-		if len(c.keys) > matrixCacheSize {
-			delete(c.vals, c.keys[0])
-			c.keys = c.keys[1:]
+
+	e.m, e.err = readMatrix(ctx, ref)
+	if e.err != nil {
+		c.mu.Lock()
+		if c.entries[ref.SHA256] == e {
+			delete(c.entries, ref.SHA256)
+			c.keys = slices.DeleteFunc(c.keys, func(k string) bool { return k == ref.SHA256 })
 		}
+		c.mu.Unlock()
 	}
-	return m, nil
+	close(e.ready)
+	return e, e.err
+}
+
+// foldsOf returns the matrix's stratified folds, cut once per k and seed.
+// Callers must not modify them.
+func (e *cachedMatrix) foldsOf(k int, seed int64) ([][]int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	key := foldKey{k, seed}
+	if f, ok := e.folds[key]; ok {
+		return f, nil
+	}
+	f, err := tune.StratifiedKFold(e.m.Y, k, seed)
+	if err != nil {
+		return nil, err
+	}
+	if e.folds == nil {
+		e.folds = map[foldKey][][]int{}
+	}
+	e.folds[key] = f
+	return f, nil
+}
+
+// TrialHeartbeatInterval is how often a running trial heartbeats.
+const TrialHeartbeatInterval = time.Second
+
+// heartbeat records the latest progress every interval until stopped.
+type heartbeat struct {
+	mu   sync.Mutex
+	last any
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startHeartbeat(ctx context.Context, every time.Duration) *heartbeat {
+	h := &heartbeat{done: make(chan struct{})}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-h.done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				h.mu.Lock()
+				last := h.last
+				h.mu.Unlock()
+				if last != nil {
+					activity.RecordHeartbeat(ctx, last)
+				} else {
+					activity.RecordHeartbeat(ctx)
+				}
+			}
+		}
+	}()
+	return h
+}
+
+func (h *heartbeat) set(v any) {
+	h.mu.Lock()
+	h.last = v
+	h.mu.Unlock()
+}
+
+func (h *heartbeat) stop() {
+	close(h.done)
+	h.wg.Wait()
 }

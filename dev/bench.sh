@@ -4,6 +4,11 @@
 #   2. The serving benchmark: the gateway against a bare net/http handler at
 #      32 connections, 1-row and 32-row requests, plus a 60 s soak for memory.
 #   3. Training: the Gorgonia MLP and logistic regression against scikit-learn.
+#   4. Search: HyperparameterSearch on a Temporal dev server against
+#      RandomizedSearchCV(n_jobs=2), 20 trials × 5 folds on 500 × 30 and
+#      100,000 × 20, with parallel efficiency and Temporal's overhead per trial.
+#   5. Quality: test F1 of the untuned, the tuned and scikit-learn's best model
+#      on the example churn data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "## Go benchmarks"
@@ -20,3 +25,12 @@ if ! /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq python3-sklearn python3-pandas >/dev/null
 fi
 go run ./dev/bench/training
+
+echo
+echo "## Search: HyperparameterSearch against RandomizedSearchCV(n_jobs=2)"
+[ -x bin/temporal ] || make bin/temporal >/dev/null   # the dev server the search runs on
+go run ./dev/bench/search
+
+echo
+echo "## Quality: untuned, tuned and scikit-learn's best on the churn example"
+go run ./dev/bench/quality

@@ -56,6 +56,10 @@ type SearchStatus struct {
 // is recorded with its reason and the search goes on; cancelling the
 // search cancels its running trials.
 func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, error) {
+	// Searches started before this version ended at once when cancelled and
+	// left their running trials to notice at a later heartbeat; their
+	// histories replay as they were.
+	waitForTrials := workflow.GetVersion(ctx, versionWaitForCancelledTrials, workflow.DefaultVersion, 1) == 1
 	s := in.Search.Defaults()
 	st := SearchStatus{Strategy: s.Strategy}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (SearchStatus, error) { return st, nil }); err != nil {
@@ -100,7 +104,7 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	}
 	for ri, rung := range rungs {
 		st.Rung = ri + 1
-		if err := runRung(ctx, in, s, configs, alive, rung, results, &st); err != nil {
+		if err := runRung(ctx, in, s, configs, alive, rung, results, &st, waitForTrials); err != nil {
 			return SearchResult{}, err
 		}
 		if ri == len(rungs)-1 {
@@ -134,10 +138,23 @@ func rungsOrNil(s tune.Search, r []tune.Rung) []tune.Rung {
 	return nil
 }
 
+// versionWaitForCancelledTrials marks searches that, when cancelled, wait
+// until every running trial has acknowledged the cancellation.
+const versionWaitForCancelledTrials = "search-waits-for-cancelled-trials"
+
+// trialHeartbeatTimeout is short so that a cancelled search reaches its
+// trials within the SDK's heartbeat throttle (0.8 of it) and a lost worker
+// is noticed soon; TrainTrial heartbeats every second whatever the epoch
+// length (activities.TrialHeartbeatInterval).
+const trialHeartbeatTimeout = 5 * time.Second
+
 // runRung scores every alive trial on every fold, at most MaxParallel
 // activities at a time (a sliding window), and folds the scores into
-// results.
-func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []model.Config, alive []int, rung tune.Rung, results []tune.TrialResult, st *SearchStatus) error {
+// results. With waitForTrials, a cancelled search launches nothing more and
+// waits for its running trials to end cancelled, so the search closes only
+// when no trial is left training.
+func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []model.Config, alive []int, rung tune.Rung, results []tune.TrialResult,
+	st *SearchStatus, waitForTrials bool) error {
 	type job struct{ trial, fold int }
 	var jobs []job
 	for _, t := range alive {
@@ -149,9 +166,10 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 	opts := workflow.ActivityOptions{
 		TaskQueue:           TaskQueueGPU,
 		StartToCloseTimeout: 2 * time.Hour,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    trialHeartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
 			MaximumAttempts: 3, NonRetryableErrorTypes: []string{activities.ErrInvalidInput}},
+		WaitForCancellation: waitForTrials,
 	}
 	sel := workflow.NewSelector(ctx)
 	var firstErr error
@@ -197,14 +215,18 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 	for next < len(jobs) && pending < s.MaxParallel {
 		launch()
 	}
+	draining := func() bool { return waitForTrials && ctx.Err() != nil }
 	for pending > 0 {
 		sel.Select(ctx)
-		if firstErr != nil {
+		if firstErr != nil && !draining() {
 			return firstErr
 		}
-		if next < len(jobs) {
+		if next < len(jobs) && !draining() {
 			launch()
 		}
+	}
+	if firstErr != nil {
+		return firstErr
 	}
 	return ctx.Err()
 }

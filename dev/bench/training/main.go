@@ -1,8 +1,9 @@
 // Command training compares mlpipe's Gorgonia training with scikit-learn on
 // the same synthetic data, in one run: an MLP (one hidden layer of 32, relu,
 // Adam lr 0.01, batch 256, 5 epochs) timed against MLPClassifier, and
-// logistic regression timed until its training log-loss reaches that of
-// LogisticRegression(solver="lbfgs").
+// logistic regression with mlpipe's lbfgs against LogisticRegression(solver=
+// "lbfgs") on the same objective (scikit-learn's C=1 is l2 = 1/rows): timed
+// until its training log-loss reaches scikit-learn's, and to convergence.
 //
 //	go run ./dev/bench/training
 //	go run ./dev/bench/training -rows 20000 -repeats 1
@@ -33,9 +34,9 @@ func main() {
 	var o options
 	flag.IntVar(&o.rows, "rows", 100_000, "rows of synthetic data")
 	flag.IntVar(&o.cols, "cols", 20, "feature columns")
-	flag.IntVar(&o.repeats, "repeats", 3, "fits per MLP side; the fastest is reported")
+	flag.IntVar(&o.repeats, "repeats", 3, "fits per workload and side; the fastest is reported")
 	flag.StringVar(&o.python, "python", "/usr/bin/python3", "Python with scikit-learn and pandas")
-	flag.IntVar(&o.maxEpochs, "max-epochs", 200, "give up chasing lbfgs's loss after this many logistic epochs")
+	flag.IntVar(&o.maxEpochs, "max-epochs", 200, "give up chasing scikit-learn's loss after this many mlpipe lbfgs iterations")
 	flag.Float64Var(&o.tolerance, "tolerance", 1e-4, "logistic counts as reaching lbfgs's loss within this relative gap")
 	flag.Parse()
 	if err := run(os.Stdout, o); err != nil {
@@ -68,6 +69,10 @@ func run(w io.Writer, o options) error {
 	if err != nil {
 		return err
 	}
+	conv, err := convergeLogistic(X, y, o)
+	if err != nil {
+		return err
+	}
 
 	fmt.Fprintf(w, "%d × %d synthetic binary set; Go %s, GOMAXPROCS %d; scikit-learn %s, BLAS threads: %s\n\n",
 		o.rows, o.cols, runtime.Version(), runtime.GOMAXPROCS(0), sk.Version, sk.Threads)
@@ -75,12 +80,16 @@ func run(w io.Writer, o options) error {
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 	fmt.Fprintf(w, "| MLP 32 relu, Adam 0.01, batch 256, 5 epochs (best of %d) | %.3f | %.3f | %.2f | %.5f | %.5f | %.4f |\n",
 		o.repeats, mlpSec, sk.MLPSeconds, mlpSec/sk.MLPSeconds, mlpLoss, sk.MLPLoss, mlpLoss/sk.MLPLoss)
-	fmt.Fprintf(w, "| logistic: mlpipe %s until loss ≤ lbfgs·(1+%g) vs lbfgs fit | %.3f | %.3f | %.2f | %.5f | %.5f | %.4f |\n",
-		lr.how, o.tolerance, lr.seconds, sk.LRSeconds, lr.seconds/sk.LRSeconds, lr.loss, sk.LRLoss, lr.loss/sk.LRLoss)
+	fmt.Fprintf(w, "| logistic: mlpipe %s until loss ≤ sklearn·(1+%g) vs sklearn lbfgs fit, %d iterations (best of %d) | %.3f | %.3f | %.2f | %.5f | %.5f | %.4f |\n",
+		lr.how, o.tolerance, sk.LRIters, o.repeats, lr.seconds, sk.LRSeconds, lr.seconds/sk.LRSeconds, lr.loss, sk.LRLoss, lr.loss/sk.LRLoss)
+	fmt.Fprintf(w, "| logistic: mlpipe %s to convergence (default tol 1e-4, max 100) vs sklearn lbfgs fit (its defaults) | %.3f | %.3f | %.2f | %.5f | %.5f | %.4f |\n",
+		conv.how, conv.seconds, sk.LRSeconds, conv.seconds/sk.LRSeconds, conv.loss, sk.LRLoss, conv.loss/sk.LRLoss)
 	if !lr.reached {
-		fmt.Fprintf(w, "\nmlpipe logistic did not reach lbfgs's loss in %d epochs; the gap is %.2e.\n", o.maxEpochs, lr.loss-sk.LRLoss)
+		fmt.Fprintf(w, "\nmlpipe lbfgs did not reach scikit-learn's loss in %d iterations; the gap is %.2e.\n", o.maxEpochs, lr.loss-sk.LRLoss)
 	}
-	fmt.Fprintln(w, "\nTimes are fit only: no CSV reading; mlpipe's logistic time excludes the per-epoch log-loss evaluation used to decide when to stop.")
+	fmt.Fprintln(w, "\nTimes are whole fits, without CSV reading. The first logistic row caps mlpipe at the iteration that first reached scikit-learn's loss"+
+		" (found by an untimed run that checks the loss after every iteration); the second lets mlpipe stop on its own rule."+
+		" scikit-learn always runs to its own convergence.")
 	return nil
 }
 
@@ -116,20 +125,20 @@ type chase struct {
 
 var errReached = errors.New("reached the target loss")
 
-// chaseLogistic trains logistic regression one epoch at a time until its
-// training log-loss is within o.tolerance of target.
+// chaseLogistic finds the first lbfgs iteration whose training log-loss is
+// within o.tolerance of target, then times whole fits capped there (the
+// same iterates: lbfgs is deterministic), so the time includes building
+// the graph, as scikit-learn's fit does, and no loss checks.
 func chaseLogistic(X, y []float64, o options, target float64) (chase, error) {
-	cfg := model.Config{Kind: model.KindLogistic, Optimizer: model.OptimizerAdam, LearningRate: 0.01, BatchSize: 1024,
-		Epochs: o.maxEpochs, Seed: 0}
-	res := chase{how: fmt.Sprintf("Adam lr %g batch %d", cfg.LearningRate, cfg.BatchSize)}
+	cfg := model.Config{Kind: model.KindLogistic, Optimizer: model.OptimizerLBFGS, L2: 1 / float64(len(y)), Epochs: o.maxEpochs, Seed: 0}
+	var res chase
+	iters, evals := 0, 0
 	_, err := model.Train(context.Background(), X, y, o.cols, cfg, nil, func(s model.EpochStats, c *model.Checkpoint) error {
-		res.seconds += s.Seconds
 		p, err := c.Model.PredictProba(X, o.cols)
 		if err != nil {
 			return err
 		}
-		res.loss = logLoss(p, y)
-		res.how = fmt.Sprintf("Adam lr %g batch %d, %d epochs", cfg.LearningRate, cfg.BatchSize, s.Epoch)
+		res.loss, iters, evals = logLoss(p, y), s.Epoch, c.Optimizer.LBFGS.Evaluations
 		if res.loss <= target*(1+o.tolerance) {
 			res.reached = true
 			return errReached
@@ -139,5 +148,53 @@ func chaseLogistic(X, y []float64, o options, target float64) (chase, error) {
 	if err != nil && !errors.Is(err, errReached) {
 		return res, fmt.Errorf("mlpipe logistic: %w", err)
 	}
+	res.how = fmt.Sprintf("lbfgs l2 1/n, %d iterations (%d evaluations)", iters, evals)
+	if iters == 0 {
+		return res, nil
+	}
+	cfg.Epochs = iters
+	for i := range o.repeats {
+		began := time.Now()
+		m, err := model.Train(context.Background(), X, y, o.cols, cfg, nil, nil)
+		if err != nil {
+			return res, fmt.Errorf("mlpipe logistic: %w", err)
+		}
+		if s := time.Since(began).Seconds(); i == 0 || s < res.seconds {
+			res.seconds = s
+		}
+		p, err := m.PredictProba(X, o.cols)
+		if err != nil {
+			return res, err
+		}
+		res.loss = logLoss(p, y)
+	}
+	return res, nil
+}
+
+// convergeLogistic times lbfgs to its own convergence with the defaults
+// (tol 1e-4, at most 100 iterations: scikit-learn's tol and max_iter).
+func convergeLogistic(X, y []float64, o options) (chase, error) {
+	cfg := model.Config{Kind: model.KindLogistic, Optimizer: model.OptimizerLBFGS, L2: 1 / float64(len(y)), Seed: 0}
+	var res chase
+	var iters, evals int
+	for i := range o.repeats {
+		began := time.Now()
+		m, err := model.Train(context.Background(), X, y, o.cols, cfg, nil, func(s model.EpochStats, c *model.Checkpoint) error {
+			iters, evals = s.Epoch, c.Optimizer.LBFGS.Evaluations
+			return nil
+		})
+		if err != nil {
+			return res, fmt.Errorf("mlpipe logistic: %w", err)
+		}
+		if s := time.Since(began).Seconds(); i == 0 || s < res.seconds {
+			res.seconds = s
+		}
+		p, err := m.PredictProba(X, o.cols)
+		if err != nil {
+			return res, err
+		}
+		res.loss = logLoss(p, y)
+	}
+	res.how = fmt.Sprintf("lbfgs l2 1/n, %d iterations (%d evaluations)", iters, evals)
 	return res, nil
 }

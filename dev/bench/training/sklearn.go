@@ -34,8 +34,13 @@ for _ in range(int(sys.argv[2])):
     best = dt if best is None else min(best, dt)
 out["mlp_seconds"] = best
 out["mlp_loss"] = log_loss(y, mlp.predict_proba(X)[:, 1])
-lr = LogisticRegression(solver="lbfgs")
-t = time.perf_counter(); lr.fit(X, y); out["lr_seconds"] = time.perf_counter() - t
+best = None
+for _ in range(int(sys.argv[2])):
+    lr = LogisticRegression(solver="lbfgs")
+    t = time.perf_counter(); lr.fit(X, y); dt = time.perf_counter() - t
+    best = dt if best is None else min(best, dt)
+out["lr_seconds"] = best
+out["lr_iters"] = int(lr.n_iter_[0])
 out["lr_loss"] = log_loss(y, lr.predict_proba(X)[:, 1])
 import sklearn; out["version"] = sklearn.__version__
 print(json.dumps(out))
@@ -47,6 +52,7 @@ type sklearnResult struct {
 	MLPSeconds float64 `json:"mlp_seconds"`
 	MLPLoss    float64 `json:"mlp_loss"`
 	LRSeconds  float64 `json:"lr_seconds"`
+	LRIters    int     `json:"lr_iters"`
 	LRLoss     float64 `json:"lr_loss"`
 }
 
