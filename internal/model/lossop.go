@@ -75,7 +75,7 @@ func (logLossOp) DiffWRT(int) []bool { return []bool{true, false, false} }
 
 // SymDiff gives the gradient with respect to z; y and sw are data.
 func (logLossOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dz, err := gorgonia.ApplyOp(logLossGradOp{}, inputs[0], inputs[1], inputs[2], grad)
+	dz, err := gorgonia.ApplyOp(logLossGradOp{out: &outBuf{}}, inputs[0], inputs[1], inputs[2], grad)
 	if err != nil {
 		return nil, fmt.Errorf("log-loss gradient: %w", err)
 	}
@@ -91,7 +91,7 @@ func (logLossOp) String() string           { return "mlpipeLogLoss" }
 
 // logLossGradOp is logLossOp's derivative with respect to the logits:
 // dzᵢ = g·swᵢ·(σ(zᵢ) − yᵢ), for the scalar upstream gradient g.
-type logLossGradOp struct{}
+type logLossGradOp struct{ out *outBuf }
 
 var _ gorgonia.Op = logLossGradOp{}
 
@@ -115,7 +115,7 @@ func (op logLossGradOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
 	if len(inputs) != 4 {
 		return nil, fmt.Errorf("%v: %d inputs, expected 4", op, len(inputs))
 	}
-	return op.UsePreallocDo(tensor.New(tensor.WithShape(inputs[0].Shape().Clone()...), tensor.Of(tensor.Float64)), inputs...)
+	return op.UsePreallocDo(op.out.like(inputs[0]), inputs...)
 }
 
 func (op logLossGradOp) UsePreallocDo(prealloc gorgonia.Value, inputs ...gorgonia.Value) (gorgonia.Value, error) {

@@ -22,8 +22,8 @@ type netGraph struct {
 	logits *gorgonia.Node
 
 	xData []float64
-	// target holds y·sw for binary (batch×1) or onehot(y)·sw (batch×k):
-	// the label and the normalised sample weight in one tensor.
+	// target holds the labels for binary (batch) or onehot(y)·sw for
+	// softmax (batch×k): the label and the normalised sample weight in one.
 	target []float64
 	// sw is the normalised sample weight (binary only; softmax needs none
 	// beyond target because its loss is linear in the one-hot labels).
@@ -39,14 +39,13 @@ type netGraph struct {
 // newNetTrain builds, for m's layers:
 //
 //	h₀ = x;  hᵢ₊₁ = act(hᵢ·Wᵢ + 1·bᵢ) ⊙ maskᵢ;  z = h_L·W_L + 1·b_L
-//	binary:  cost = Σ sw⊙softplus(z) − Σ (y·sw)⊙z
+//	binary:  cost = Σ sw⊙(softplus(z) − y⊙z)   (logLossOp)
 //	softmax: cost = −Σ (onehot·sw) ⊙ logsoftmax(z)
 //	plus l2/2·Σ‖Wᵢ‖²
 //
-// Biases are added as the outer product of a ones column with the bias row:
-// a small matrix product whose gradient is one more, cheaper in Gorgonia
-// than a broadcast add. Dropout masks are inputs filled from a seeded
-// generator, so training repeats exactly for a seed and resumes exactly.
+// The bias and the activation are one op (biasActOp). Dropout masks are
+// inputs filled from a seeded generator, so training repeats exactly for a
+// seed and resumes exactly.
 //
 // xData, when given, is the batch×cols backing of x (see newLogisticForward).
 func newNetTrain(m *Model, batch int, l2, dropout float64, xData []float64) (*netGraph, error) {
@@ -57,8 +56,6 @@ func newNetTrain(m *Model, batch int, l2, dropout float64, xData []float64) (*ne
 	ng.xData = xT.Data().([]float64)
 	ng.x = gorgonia.NewMatrix(ng.g, tensor.Float64, gorgonia.WithShape(batch, cols), gorgonia.WithName("x"), gorgonia.WithValue(xT))
 	ng.inputs = gorgonia.Nodes{ng.x}
-	ones := gorgonia.NewConstant(tensor.New(tensor.WithShape(batch, 1), tensor.WithBacking(filled(batch, 1))), gorgonia.WithName("ones"))
-
 	h := ng.x
 	for i, l := range ls {
 		wn, bn := mlpParamNames(i)
@@ -67,35 +64,29 @@ func newNetTrain(m *Model, batch int, l2, dropout float64, xData []float64) (*ne
 		b := gorgonia.NewMatrix(ng.g, tensor.Float64, gorgonia.WithShape(1, l.out), gorgonia.WithName(bn),
 			gorgonia.WithValue(tensor.New(tensor.WithShape(1, l.out), tensor.WithBacking(append([]float64{}, l.B...)))))
 		ng.ws, ng.bs = append(ng.ws, w), append(ng.bs, b)
-		hw, err := gorgonia.Mul(h, w)
+		hw, err := matMul(h, w)
 		if err != nil {
 			return nil, fmt.Errorf("build graph: layer %d h·W: %w", i, err)
 		}
-		ob, err := gorgonia.Mul(ones, b)
-		if err != nil {
-			return nil, fmt.Errorf("build graph: layer %d bias: %w", i, err)
+		act := actIdentity
+		switch {
+		case i == len(ls)-1:
+		case m.Activation == ActivationTanh:
+			act = actTanh
+		default:
+			act = actReLU
 		}
-		if h, err = gorgonia.Add(hw, ob); err != nil {
-			return nil, fmt.Errorf("build graph: layer %d +b: %w", i, err)
+		if h, err = gorgonia.ApplyOp(biasActOp{act: act, out: &outBuf{}}, hw, b); err != nil {
+			return nil, fmt.Errorf("build graph: layer %d bias and activation: %w", i, err)
 		}
-		if i == len(ls)-1 {
-			break
+		if i == len(ls)-1 || dropout == 0 {
+			continue
 		}
-		if m.Activation == ActivationTanh {
-			h, err = gorgonia.Tanh(h)
-		} else {
-			h, err = gorgonia.ApplyOp(reluOp{}, h)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("build graph: layer %d activation: %w", i, err)
-		}
-		if dropout > 0 {
-			mask, data := inputMatrix(ng.g, fmt.Sprintf("mask%d", i), batch, l.out)
-			ng.masks = append(ng.masks, data)
-			ng.inputs = append(ng.inputs, mask)
-			if h, err = gorgonia.HadamardProd(h, mask); err != nil {
-				return nil, fmt.Errorf("build graph: layer %d dropout: %w", i, err)
-			}
+		mask, data := inputMatrix(ng.g, fmt.Sprintf("mask%d", i), batch, l.out)
+		ng.masks = append(ng.masks, data)
+		ng.inputs = append(ng.inputs, mask)
+		if h, err = gorgonia.HadamardProd(h, mask); err != nil {
+			return nil, fmt.Errorf("build graph: layer %d dropout: %w", i, err)
 		}
 	}
 	ng.logits = h
@@ -112,24 +103,25 @@ func newNetTrain(m *Model, batch int, l2, dropout float64, xData []float64) (*ne
 }
 
 func (ng *netGraph) addLoss(z *gorgonia.Node, batch, out int, l2 float64) error {
-	target, tData := inputMatrix(ng.g, "target", batch, out)
-	ng.target = tData
-	ng.inputs = append(ng.inputs, target)
 	var err error
 	if out == 1 {
-		sw, swData := inputMatrix(ng.g, "sample_weight", batch, 1)
-		ng.sw = swData
-		ng.inputs = append(ng.inputs, sw)
-		sp, err := gorgonia.Softplus(z)
+		// The binary loss is logLossOp on the logits as a vector, with the
+		// labels and the normalised sample weights beside them.
+		zv, err := gorgonia.Reshape(z, tensor.Shape{batch})
 		if err != nil {
-			return fmt.Errorf("build graph: softplus: %w", err)
+			return fmt.Errorf("build graph: logits: %w", err)
 		}
-		a := gorgonia.Must(gorgonia.HadamardProd(sw, sp))
-		b := gorgonia.Must(gorgonia.HadamardProd(target, z))
-		if ng.costN, err = gorgonia.Sum(gorgonia.Must(gorgonia.Sub(a, b))); err != nil {
+		y, yData := inputVector(ng.g, "y", batch)
+		sw, swData := inputVector(ng.g, "sample_weight", batch)
+		ng.target, ng.sw = yData, swData
+		ng.inputs = append(ng.inputs, y, sw)
+		if ng.costN, err = gorgonia.ApplyOp(logLossOp{}, zv, y, sw); err != nil {
 			return fmt.Errorf("build graph: log-loss: %w", err)
 		}
 	} else {
+		target, tData := inputMatrix(ng.g, "target", batch, out)
+		ng.target = tData
+		ng.inputs = append(ng.inputs, target)
 		lsm, err := gorgonia.LogSoftMax(z)
 		if err != nil {
 			return fmt.Errorf("build graph: log-softmax: %w", err)
@@ -160,6 +152,12 @@ func (ng *netGraph) addLoss(z *gorgonia.Node, batch, out int, l2 float64) error 
 	return nil
 }
 
+func inputVector(g *gorgonia.ExprGraph, name string, n int) (*gorgonia.Node, []float64) {
+	t := tensor.New(tensor.WithShape(n), tensor.Of(tensor.Float64))
+	return gorgonia.NewVector(g, tensor.Float64, gorgonia.WithShape(n), gorgonia.WithName(name), gorgonia.WithValue(t)),
+		t.Data().([]float64)
+}
+
 func inputMatrix(g *gorgonia.ExprGraph, name string, r, c int) (*gorgonia.Node, []float64) {
 	t := tensor.New(tensor.WithShape(r, c), tensor.Of(tensor.Float64))
 	return gorgonia.NewMatrix(g, tensor.Float64, gorgonia.WithShape(r, c), gorgonia.WithName(name), gorgonia.WithValue(t)),
@@ -186,8 +184,8 @@ func (ng *netGraph) graph() *gorgonia.ExprGraph { return ng.g }
 
 // machine compiles only what the cost and the parameter gradients need:
 // Gorgonia's symbolic Grad also emits gradients for the inputs (x·W's
-// derivative with respect to x, the bias ones column), which a TapeMachine
-// built from the whole graph would compute on every batch for nothing.
+// derivative with respect to x), which a TapeMachine built from the whole
+// graph would compute on every batch for nothing.
 func (ng *netGraph) machine() (gorgonia.VM, error) {
 	prog, locMap, err := gorgonia.CompileFunction(ng.g, ng.inputs, ng.outputs)
 	if err != nil {
@@ -226,7 +224,7 @@ func (ng *netGraph) fill(X, y []float64, cols int, idx []int, cw []float64, tota
 		w := cw[c] / total
 		if k == 1 {
 			ng.sw[i] = w
-			ng.target[i] = y[row] * w
+			ng.target[i] = y[row]
 		} else {
 			ng.target[i*k+c] = w
 		}

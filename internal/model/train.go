@@ -114,27 +114,11 @@ func (r *run) newGraph(batch int, xData []float64, l2 float64) (trainGraph, erro
 	return newNetTrain(r.m, batch, l2, r.cfg.Dropout, xData)
 }
 
-// newBatchGraph builds the graph for mini-batches of batch rows: split
-// over shardCount(batch) concurrent graphs when the batch is large enough.
-func (r *run) newBatchGraph(batch int) (trainGraph, error) {
-	shards := shardCount(batch)
-	if shards == 1 {
-		return r.newGraph(batch, nil, r.cfg.L2)
-	}
-	rows := (batch + shards - 1) / shards
-	return newShardedGraph(shards, rows, func(rows int, withL2 bool) (trainGraph, error) {
-		if withL2 {
-			return r.newGraph(rows, nil, r.cfg.L2)
-		}
-		return r.newGraph(rows, nil, 0)
-	})
-}
-
 // miniBatch trains with sgd, momentum or adam over shuffled mini-batches.
 func (r *run) miniBatch(start int, optState *OptimizerState) error {
 	cfg, m, X, y, cols := r.cfg, r.m, r.X, r.y, r.cols
 	batch := min(cfg.BatchSize, len(r.trainIdx))
-	tg, err := r.newBatchGraph(batch)
+	tg, err := r.newGraph(batch, nil, r.cfg.L2)
 	if err != nil {
 		return err
 	}
