@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -57,11 +58,19 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 		res.Status, res.Reason = tune.StatusFailed, err.Error()
 		return res, nil
 	}
+	// Every trial shares the scoring: a wrong one is the search's mistake,
+	// not this trial's.
+	if err := tune.CheckScoring(in.Scoring, cfg.Classes); err != nil {
+		return res, invalid("search.scoring: %v", err)
+	}
 	cached, err := a.trainMatrix(ctx, in.Train)
 	if err != nil {
 		return res, err
 	}
 	m := cached.m
+	if err := checkLabels(m.Y, cfg.Classes); err != nil {
+		return res, err
+	}
 	folds, err := cached.foldsOf(in.Folds, in.CVSeed)
 	if err != nil {
 		return res, invalid("search: %v", err)
@@ -87,14 +96,44 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 	case err != nil:
 		return res, fmt.Errorf("trial %d fold %d: %w", in.TrialID, in.Fold, err)
 	}
-	proba, err := fit.PredictProba(valX, m.Cols())
-	if err != nil {
-		return res, err
-	}
-	if res.Score, err = tune.Score(in.Scoring, valY, proba); err != nil {
+	if res.Score, err = score(fit, in.Scoring, valX, valY, m.Cols(), cfg.Classes); err != nil {
 		res.Status, res.Reason = tune.StatusFailed, err.Error()
 	}
 	return res, nil
+}
+
+// score scores a fitted model on one held-out fold: a binary model on its
+// probability of the positive class, a multi-class one on its class
+// probabilities, each predicting as the evaluation does.
+func score(fit *model.Model, scoring string, X, y []float64, cols, classes int) (float64, error) {
+	if classes < 3 {
+		proba, err := fit.PredictProba(X, cols)
+		if err != nil {
+			return 0, err
+		}
+		return tune.Score(scoring, y, proba)
+	}
+	proba, err := fit.PredictClassProba(X, cols)
+	if err != nil {
+		return 0, err
+	}
+	return tune.ScoreMultiClass(scoring, y, proba, classes)
+}
+
+// checkLabels refuses a training matrix whose labels the configured
+// classes cannot hold, before any trial trains on it: every trial of the
+// search would fail the same way.
+func checkLabels(y []float64, classes int) error {
+	k := max(classes, 2)
+	for i, v := range y {
+		if v != math.Trunc(v) || v < 0 || v >= float64(k) {
+			if classes < 3 {
+				return invalid("search: training label at row %d is %v but the model is binary (labels 0 and 1); for three or more classes set hyperparameters.classes or list data.classes", i, v)
+			}
+			return invalid("search: training label at row %d is %v but hyperparameters.classes is %d (labels 0..%d); make classes match the feature set's", i, v, classes, classes-1)
+		}
+	}
+	return nil
 }
 
 func rows(m matrix.Matrix, idx []int) (X, y []float64) {

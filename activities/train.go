@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -28,6 +29,9 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 	cfg := in.Config.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return TrainModelResult{}, invalid("hyperparameters: %v", err)
+	}
+	if err := checkClasses(cfg, in.Features); err != nil {
+		return TrainModelResult{}, err
 	}
 	train, err := readMatrix(ctx, in.Features.Train)
 	if err != nil {
@@ -93,6 +97,26 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 		out.ResumedFrom = resume.Epoch
 	}
 	return TrainModelResult{Model: out, Attempt: info.Attempt}, nil
+}
+
+// checkClasses refuses a configuration whose number of outputs is not the
+// feature set's number of classes. Training would fail on the labels (or
+// train a model whose bundle names the wrong classes) on every attempt, so
+// it is bad input, not something a retry can mend.
+func checkClasses(cfg model.Config, fs FeatureSet) error {
+	k := len(fs.Classes)
+	switch {
+	case k >= 3 && cfg.Classes == 0:
+		return invalid("hyperparameters.classes is not set (a binary model) but feature set %s has %d classes (%s); set hyperparameters.classes: %d, or list data.classes in the spec, which sets it",
+			fs.Version, k, strings.Join(fs.Classes, ", "), k)
+	case k >= 3 && cfg.Classes != k:
+		return invalid("hyperparameters.classes is %d but feature set %s has %d classes (%s); set hyperparameters.classes: %d or remove it and list data.classes",
+			cfg.Classes, fs.Version, k, strings.Join(fs.Classes, ", "), k)
+	case k < 3 && cfg.Classes >= 3:
+		return invalid("hyperparameters.classes is %d but feature set %s is binary (%s, %s); remove hyperparameters.classes, or list the classes in data.classes",
+			cfg.Classes, fs.Version, fs.Labels[0], fs.Labels[1])
+	}
+	return nil
 }
 
 // loadBundle reads a stored model bundle.

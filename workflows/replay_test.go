@@ -9,18 +9,30 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// Histories recorded from real runs (testdata/*.json, written by the
-// integration test with MLPIPE_RECORD_HISTORY) must replay against today's
-// code: a change that fails here would block running pipelines forever.
-// Gate such changes with workflow.GetVersion, then record a new history.
+// Histories recorded from real runs must replay against today's code: a
+// change that fails here would block running workflows forever. Gate such
+// changes with workflow.GetVersion, then record a new history. They are
+// written by the integration tests in cmd/mlpipe:
+//
+//   - churn_deployed.json, a TrainingPipeline: MLPIPE_RECORD_HISTORY with
+//     TestPipelineThroughStockTemporalCLI;
+//   - search_completed.json, a multi-class HyperparameterSearch (3 trials ×
+//     2 folds): MLPIPE_RECORD_SEARCH_HISTORY with
+//     TestMulticlassSearchOnThePlansExample.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no recorded histories in workflows/testdata")
+	require.Contains(t, files, filepath.Join("testdata", "search_completed.json"), "the search's history is replayed too")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
+			// Every workflow the workers register, by its registered
+			// name: a history replays whichever type it recorded.
 			r.RegisterWorkflowWithOptions(TrainingPipeline, workflow.RegisterOptions{Name: TrainingPipelineName})
+			r.RegisterWorkflowWithOptions(HyperparameterSearch, workflow.RegisterOptions{Name: HyperparameterSearchName})
+			r.RegisterWorkflowWithOptions(CanaryRollout, workflow.RegisterOptions{Name: CanaryRolloutName})
+			r.RegisterWorkflowWithOptions(ShadowRollout, workflow.RegisterOptions{Name: ShadowRolloutName})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}

@@ -60,7 +60,9 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	// left their running trials to notice at a later heartbeat; their
 	// histories replay as they were.
 	waitForTrials := workflow.GetVersion(ctx, versionWaitForCancelledTrials, workflow.DefaultVersion, 1) == 1
-	s := in.Search.Defaults()
+	// The scoring's default follows the model's classes (f1_macro for
+	// three or more); binary searches get the defaults they always had.
+	s := in.Search.DefaultsFor(in.Base.Classes)
 	st := SearchStatus{Strategy: s.Strategy}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (SearchStatus, error) { return st, nil }); err != nil {
 		return SearchResult{}, err
@@ -69,6 +71,9 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 		return SearchResult{}, temporal.NewNonRetryableApplicationError("search: "+err.Error(), ErrInvalidSpec, nil)
 	}
 	if err := s.Validate(); err != nil {
+		return bad(err)
+	}
+	if err := tune.CheckScoring(s.Scoring, in.Base.Classes); err != nil {
 		return bad(err)
 	}
 	trials, err := tune.Sample(s.ParamDistributions, s.NIter, s.Seed)

@@ -134,3 +134,36 @@ func TestASearchWithABadSpaceIsRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), "cv")
 	assert.Zero(t, f.calls)
 }
+
+// A search over a multi-class model scores by f1_macro unless told
+// otherwise, and refuses a binary-only scoring before any trial runs.
+func TestMultiClassSearchScoringDefaultsAndChecks(t *testing.T) {
+	in := searchInput(tune.StrategyRandom, 2)
+	in.Base.Classes = 3
+	in.Search.Scoring = ""
+	var seen []string
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(HyperparameterSearch)
+	env.RegisterActivity(a)
+	f := &fakeTrials{}
+	env.OnActivity(a.TrainTrial, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.TrainTrialInput) (activities.TrainTrialResult, error) {
+			f.mu.Lock()
+			seen = append(seen, in.Scoring)
+			f.mu.Unlock()
+			return f.run(ctx, in)
+		})
+	env.ExecuteWorkflow(HyperparameterSearch, in)
+	require.NoError(t, env.GetWorkflowError())
+	require.NotEmpty(t, seen)
+	for _, sc := range seen {
+		assert.Equal(t, "f1_macro", sc)
+	}
+
+	in.Search.Scoring = "f1"
+	_, f, err := runSearch(t, in)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "f1_macro", "the error names the multi-class counterpart")
+	assert.Zero(t, f.calls, "no trial ran")
+}

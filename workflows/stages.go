@@ -205,9 +205,8 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 		cfg = res.BestConfig
 	}
 	in := activities.TrainModelInput{Pipeline: p.in.Name, Model: p.in.Model, WorkflowID: p.id, Features: *fs.features, Config: cfg}
-	summary := fmt.Sprintf("%s, %d epochs, lr %g, batch %d", cfg.Kind, cfg.Epochs, cfg.LearningRate, cfg.BatchSize)
 	var res activities.TrainModelResult
-	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueGPU, 2*time.Hour, time.Minute, summary), a.TrainModel, in).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueGPU, 2*time.Hour, time.Minute, trainSummary(cfg)), a.TrainModel, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	m := res.Model
@@ -222,6 +221,16 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 	p.result.ModelURI = m.Bundle.URI
 	p.produce(st, output{model: &m})
 	return nil
+}
+
+// trainSummary describes a training for the Web UI: L-BFGS is full batch
+// and has no learning rate, so it shows its iteration cap and tolerance.
+func trainSummary(cfg model.Config) string {
+	cfg = cfg.Defaults()
+	if cfg.Optimizer == model.OptimizerLBFGS {
+		return fmt.Sprintf("%s, lbfgs, max %d iterations, tol %g", cfg.Kind, cfg.Epochs, cfg.Tol)
+	}
+	return fmt.Sprintf("%s, %d epochs, lr %g, batch %d", cfg.Kind, cfg.Epochs, cfg.LearningRate, cfg.BatchSize)
 }
 
 // search runs the HyperparameterSearch child: trials×folds fan out on

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/config"
+	"github.com/mlpipe/mlpipe/internal/metrics"
 	"github.com/mlpipe/mlpipe/internal/registry"
 )
 
@@ -124,17 +125,23 @@ func (mr modelReader) listVersions(ctx context.Context, name string) error {
 		return mr.encode(rows)
 	}
 	tw := tabwriter.NewWriter(mr.w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tCREATED\tF1\tALIASES\tAPPROVAL\tWORKFLOW")
+	fmt.Fprintln(tw, "VERSION\tCREATED\tF1\tACCURACY\tALIASES\tAPPROVAL\tWORKFLOW")
 	for _, r := range rows {
-		f1 := "-"
-		if x, ok := r.Metrics["f1"]; ok {
+		f1, accuracy := "-", "-"
+		if name, x, ok := headlineF1(r.Metrics); ok {
 			f1 = strconv.FormatFloat(x, 'f', 4, 64)
+			if name == metrics.F1Macro {
+				f1 += " (macro)"
+			}
+		}
+		if x, ok := r.Metrics[metrics.Accuracy]; ok {
+			accuracy = strconv.FormatFloat(x, 'f', 4, 64)
 		}
 		approval := "-"
 		if a := r.Approval; a != nil {
 			approval = a.Decision + " by " + a.Approver
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.Version.Version, r.CreatedAt.Format(time.RFC3339), f1,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Version.Version, r.CreatedAt.Format(time.RFC3339), f1, accuracy,
 			orDashS(strings.Join(r.Aliases, ",")), approval, orDashS(r.WorkflowID))
 	}
 	return tw.Flush()

@@ -82,15 +82,33 @@ func TestModelsLsListsEveryModelsAliases(t *testing.T) {
 	}, rows)
 }
 
+// A multi-class model has no binary F1: its versions show macro F1.
+func TestModelsLsShowsMacroF1ForAMultiClassModel(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("MLPIPE_ARTIFACTS", dir)
+	reg, err := registry.Open(context.Background(), dir)
+	require.NoError(t, err)
+	_, err = reg.Register(context.Background(), registry.Version{Name: "plans",
+		Model:     artifact.Ref{URI: "file:///models/plans-1.json", SHA256: "sha-p", Size: 10, MediaType: "application/json"},
+		Metrics:   map[string]float64{"f1_macro": 0.7123, "f1_weighted": 0.73, "accuracy": 0.745, "roc_auc_ovr": 0.88},
+		CreatedAt: time.Date(2025, 3, 5, 12, 0, 0, 0, time.UTC)})
+	require.NoError(t, err)
+	out, err := runModels(t, "ls", "plans")
+	require.NoError(t, err)
+	assert.Equal(t, ""+
+		"VERSION  CREATED               F1              ACCURACY  ALIASES  APPROVAL  WORKFLOW\n"+
+		"1        2025-03-05T12:00:00Z  0.7123 (macro)  0.7450    -        -         -\n", out)
+}
+
 func TestModelsLsNameListsVersionsNewestFirst(t *testing.T) {
 	modelsRegistry(t)
 	out, err := runModels(t, "ls", "churn")
 	require.NoError(t, err)
 	assert.Equal(t, ""+
-		"VERSION  CREATED               F1      ALIASES     APPROVAL           WORKFLOW\n"+
-		"3        2025-03-03T12:00:00Z  0.8600  candidate   rejected by carol  churn-3\n"+
-		"2        2025-03-02T12:00:00Z  0.8400  production  approved by bob    churn-2\n"+
-		"1        2025-03-01T12:00:00Z  0.8000  previous    approved by alice  churn-1\n", out)
+		"VERSION  CREATED               F1      ACCURACY  ALIASES     APPROVAL           WORKFLOW\n"+
+		"3        2025-03-03T12:00:00Z  0.8600  0.9000    candidate   rejected by carol  churn-3\n"+
+		"2        2025-03-02T12:00:00Z  0.8400  0.9000    production  approved by bob    churn-2\n"+
+		"1        2025-03-01T12:00:00Z  0.8000  0.9000    previous    approved by alice  churn-1\n", out)
 
 	out, err = runModels(t, "ls", "fraud", "-o", "json")
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/mlpipe/mlpipe/internal/metrics"
 	"github.com/mlpipe/mlpipe/workflows"
 )
 
@@ -140,6 +141,19 @@ func quoteComment(c string) string {
 	return fmt.Sprintf("(%q)", c)
 }
 
+// headlineF1 is the F1 a model is judged by: the binary f1, or f1_macro for
+// a multi-class model, which has no binary f1 (a binary model's metrics
+// have both).
+func headlineF1(m map[string]float64) (name string, value float64, ok bool) {
+	if v, ok := m[metrics.F1]; ok {
+		return metrics.F1, v, true
+	}
+	if v, ok := m[metrics.F1Macro]; ok {
+		return metrics.F1Macro, v, true
+	}
+	return "", 0, false
+}
+
 func printResult(w io.Writer, r workflows.PipelineResult) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "result: %s", r.Outcome)
@@ -149,8 +163,12 @@ func printResult(w io.Writer, r workflows.PipelineResult) {
 	if r.Reason != "" {
 		fmt.Fprintf(&b, " (%s)", r.Reason)
 	}
-	if f1, ok := r.Metrics["f1"]; ok {
-		fmt.Fprintf(&b, "\n  test f1 %.4f, accuracy %.4f, roc_auc %.4f", f1, r.Metrics["accuracy"], r.Metrics["roc_auc"])
+	if name, f1, ok := headlineF1(r.Metrics); ok {
+		auc := "roc_auc"
+		if name == metrics.F1Macro {
+			auc = metrics.ROCAUCOVR
+		}
+		fmt.Fprintf(&b, "\n  test %s %.4f, accuracy %.4f, %s %.4f", name, f1, r.Metrics[metrics.Accuracy], auc, r.Metrics[auc])
 	}
 	if r.ReportURI != "" {
 		fmt.Fprintf(&b, "\n  report %s", r.ReportURI)

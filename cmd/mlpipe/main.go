@@ -39,7 +39,7 @@ Usage:
   mlpipe worker --queue cpu|gpu           run a worker on mlpipe-cpu or mlpipe-gpu
   mlpipe serve [--addr HOST:PORT]         serve production models over HTTP
   mlpipe dev                              run a Temporal dev server, both workers and the gateway
-  mlpipe gen churn --rows N --seed S      write example churn data
+  mlpipe gen churn|plans --rows N --seed S   write example data: churn (binary) or plans (3 classes)
   mlpipe predict MODEL --rows JSON        ask the gateway for predictions
 
 Temporal is reached as Temporal's tools reach it (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mlpipe/mlpipe/internal/metrics"
+	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
 // MultiClass reports whether the spec trains a model over three or more
@@ -20,7 +21,7 @@ func (p *Pipeline) MultiClass() bool {
 // checkTarget checks data.positive, data.classes and hyperparameters.classes
 // against one another, fills what follows from them (the class count, a
 // two-class list's positive) and hands the label encoding to the feature
-// stage. It also refuses what a multi-class model cannot do yet.
+// stage.
 func (p *Pipeline) checkTarget(probs *problems) {
 	d, hp := &p.Data, &p.Hyperparameters
 	p.checkClassList(probs)
@@ -57,9 +58,6 @@ func (p *Pipeline) checkTarget(probs *problems) {
 	if len(d.Classes) == 0 && hp.Classes >= 3 {
 		p.Features.NumClasses = hp.Classes
 	}
-	if p.MultiClass() && p.Search != nil {
-		probs.add("search: a hyperparameter search scores binary models only; remove search (or the params file's search:) and give the multi-class model's hyperparameters")
-	}
 }
 
 func (p *Pipeline) checkClassList(probs *problems) {
@@ -72,6 +70,25 @@ func (p *Pipeline) checkClassList(probs *problems) {
 			probs.add("data.classes lists %q twice", c)
 		}
 		seen[c] = true
+	}
+}
+
+// checkSearch fills the search's defaults for this model, whose scoring is
+// f1_macro with three or more classes, and refuses a scoring the model
+// cannot have, naming the multi-class counterpart of a binary one as the
+// gate rules do.
+func (p *Pipeline) checkSearch(probs *problems) {
+	if p.Search == nil {
+		return
+	}
+	s := p.Search.DefaultsFor(p.Hyperparameters.Classes)
+	p.Search = &s
+	if err := s.Validate(); err != nil {
+		probs.add("search: %v", err)
+		return
+	}
+	if err := tune.CheckScoring(s.Scoring, p.Hyperparameters.Classes); err != nil {
+		probs.add("search.scoring: %v", err)
 	}
 }
 

@@ -85,8 +85,12 @@ func TestTargetMistakesAreRefusedBeforeAnyWork(t *testing.T) {
 			"evaluation_threshold.brier: brier is a binary metric with no multi-class counterpart; use one of accuracy, balanced_accuracy, precision_macro"},
 		"a threshold": {func(p *spec.Pipeline) { p.Evaluation.Threshold = 0.3 },
 			"evaluation.threshold 0.3 applies to a binary model"},
-		"a search": {func(p *spec.Pipeline) { s := tune.Search{}; p.Search = &s },
-			"search: a hyperparameter search scores binary models only"},
+		"binary f1 as the search's scoring": {func(p *spec.Pipeline) { p.Search = learningRateSearch("f1") },
+			"search.scoring: f1 is a binary metric and this model has 3 classes; use f1_macro (or another of accuracy, balanced_accuracy, precision_macro"},
+		"binary roc_auc as the search's scoring": {func(p *spec.Pipeline) { p.Search = learningRateSearch("roc_auc") },
+			"search.scoring: roc_auc is a binary metric and this model has 3 classes; use roc_auc_ovr"},
+		"pr_auc as the search's scoring": {func(p *spec.Pipeline) { p.Search = learningRateSearch("pr_auc") },
+			"search.scoring: pr_auc is a binary metric with no multi-class counterpart; use one of accuracy"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := multiClass()
@@ -94,6 +98,35 @@ func TestTargetMistakesAreRefusedBeforeAnyWork(t *testing.T) {
 			assert.ErrorContains(t, p.Validate(), tc.want)
 		})
 	}
+}
+
+// learningRateSearch is a small search over the learning rate.
+func learningRateSearch(scoring string) *tune.Search {
+	return &tune.Search{NIter: 3, CV: 3, Scoring: scoring,
+		ParamDistributions: tune.Space{{Name: "learning_rate", Dist: tune.LogUniform(0.01, 0.2)}}}
+}
+
+func TestMultiClassSearchScoresMacroF1ByDefault(t *testing.T) {
+	p := multiClass()
+	p.Search = learningRateSearch("")
+	require.NoError(t, p.Validate())
+	assert.Equal(t, "f1_macro", p.Search.Scoring)
+
+	for _, scoring := range []string{"accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro", "log_loss", "roc_auc_ovr"} {
+		p := multiClass()
+		p.Search = learningRateSearch(scoring)
+		assert.NoError(t, p.Validate(), scoring)
+	}
+
+	// A binary model keeps RandomizedSearchCV's accuracy and is refused
+	// the multi-class names.
+	p = minimal()
+	p.Search = learningRateSearch("")
+	require.NoError(t, p.Validate())
+	assert.Equal(t, "accuracy", p.Search.Scoring)
+	p = minimal()
+	p.Search = learningRateSearch("roc_auc_ovr")
+	assert.ErrorContains(t, p.Validate(), "search.scoring: roc_auc_ovr is a multi-class metric and this model is binary; use one of accuracy")
 }
 
 func TestBinarySpecWithoutPositiveSaysHowToGoMultiClass(t *testing.T) {
@@ -160,4 +193,30 @@ func TestPlansExampleLoadsAsAThreeClassPipeline(t *testing.T) {
 	assert.ErrorContains(t, err, "evaluation_threshold.f1: f1 is a binary metric and this model has 3 classes; use f1_macro")
 	_, err = spec.Load(copyPlansExample(t, "  classes: [basic, plus, premium]", "  classes: [premium]"))
 	assert.ErrorContains(t, err, "data.classes lists one class (premium)")
+}
+
+// The plans example runs without a search; search.yaml beside it adds a
+// small one, as its pipeline.yaml says.
+func TestPlansExampleTakesTheSearchFile(t *testing.T) {
+	p, err := spec.Load(copyPlansExample(t))
+	require.NoError(t, err)
+	assert.Nil(t, p.Search, "the default run stays fast")
+
+	path := copyPlansExample(t)
+	b, err := os.ReadFile("../../dev/examples/plans/search.yaml")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(path), "search.yaml"), b, 0o644))
+	p, err = spec.Load(path, spec.Override{Path: "stages.model_training.params", Value: "[hyperparameters.yaml, search.yaml]"})
+	require.NoError(t, err)
+	require.NotNil(t, p.Search)
+	assert.Equal(t, "f1_macro", p.Search.Scoring)
+	assert.Equal(t, 40, p.Hyperparameters.Epochs, "search.yaml leaves the hyperparameters to hyperparameters.yaml")
+	assert.LessOrEqual(t, p.Search.NIter*p.Search.CV, 12, "a small search")
+	trials, err := tune.Sample(p.Search.ParamDistributions, p.Search.NIter, p.Search.Seed)
+	require.NoError(t, err)
+	for _, tr := range trials {
+		cfg, err := tune.Apply(p.Hyperparameters, tr)
+		require.NoError(t, err)
+		assert.NoError(t, cfg.Defaults().Validate(), "trial %d", tr.ID)
+	}
 }

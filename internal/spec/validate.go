@@ -44,13 +44,7 @@ func (p *Pipeline) Validate() error {
 	if err := p.Hyperparameters.Validate(); err != nil {
 		probs.add("hyperparameters: %v", err)
 	}
-	if p.Search != nil {
-		s := p.Search.Defaults()
-		if err := s.Validate(); err != nil {
-			probs.add("search: %v", err)
-		}
-		p.Search = &s
-	}
+	p.checkSearch(&probs)
 	for _, m := range slices.Sorted(maps.Keys(p.EvaluationThreshold)) {
 		v := p.EvaluationThreshold[m]
 		switch {

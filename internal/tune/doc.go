@@ -2,8 +2,10 @@
 // HyperparameterSearch workflow, in the shape of scikit-learn's
 // RandomizedSearchCV: a search space of named distributions (Space), a
 // deterministic sampler of trials (Sample), stratified k-fold splits
-// (StratifiedKFold), fold scoring (Score), ranking and a Markdown table of
-// the results (Rank, Table), and a successive-halving planner (Halving.Plan,
+// (StratifiedKFold, over any number of classes), fold scoring (Score for a
+// binary model, ScoreMultiClass for three or more classes, CheckScoring to
+// match a scoring to the model), ranking and a Markdown table of the
+// results (Rank, Table), and a successive-halving planner (Halving.Plan,
 // Promote) that stops weak trials early.
 //
 // Everything here is deterministic for a given input and seed, does no I/O,

@@ -77,3 +77,40 @@ func TestStratifiedKFoldErrors(t *testing.T) {
 func TestTrainRowsIsTheComplement(t *testing.T) {
 	assert.Equal(t, []int{0, 2, 4}, TrainRows(5, []int{1, 3}))
 }
+
+func TestStratifiedKFoldSpreadsEveryClassOfAMultiClassTarget(t *testing.T) {
+	// Four classes of 7, 11, 5 and 13 rows, interleaved as a shuffled
+	// dataset would have them.
+	counts := []int{7, 11, 5, 13}
+	var y []float64
+	left := slices.Clone(counts)
+	for len(y) < 36 {
+		for c := range left {
+			if left[c] > 0 {
+				y = append(y, float64(c))
+				left[c]--
+			}
+		}
+	}
+	folds, err := StratifiedKFold(y, 3, 5)
+	require.NoError(t, err)
+	require.Len(t, folds, 3)
+	var all []int
+	for _, f := range folds {
+		per := make([]int, len(counts))
+		for _, i := range f {
+			per[int(y[i])]++
+		}
+		for c, n := range counts {
+			// Each class dealt over 3 folds: floor or ceil of n/3.
+			assert.Contains(t, []int{n / 3, (n + 2) / 3}, per[c], "class %d in fold %v", c, f)
+		}
+		assert.Equal(t, 12, len(f), "36 rows in 3 folds")
+		all = append(all, f...)
+	}
+	slices.Sort(all)
+	assert.Len(t, slices.Compact(all), 36, "every row in exactly one fold")
+
+	_, err = StratifiedKFold(y, 6, 5)
+	assert.EqualError(t, err, "tune: class 2 has 5 rows, fewer than cv=6 folds; lower cv to at most 5 or add rows of that class")
+}

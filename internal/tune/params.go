@@ -37,6 +37,7 @@ var fields = []field{
 	floatField("learning_rate", func(c *model.Config) *float64 { return &c.LearningRate }),
 	stringField("optimizer", func(c *model.Config) *string { return &c.Optimizer }),
 	intField("patience", func(c *model.Config) *int { return &c.Patience }),
+	floatField("tol", func(c *model.Config) *float64 { return &c.Tol }),
 	floatField("validation_fraction", func(c *model.Config) *float64 { return &c.ValidationFraction }),
 }
 

@@ -30,7 +30,7 @@ func TestApplyErrors(t *testing.T) {
 		p    ParamValue
 		want string
 	}{
-		{ParamValue{"momentum", 0.9}, `apply trial 7: tune: unknown parameter "momentum"; tunable parameters are activation, batch_size, class_weight, dropout, epochs, hidden_units, kind, l2, learning_rate, optimizer, patience, validation_fraction`},
+		{ParamValue{"momentum", 0.9}, `apply trial 7: tune: unknown parameter "momentum"; tunable parameters are activation, batch_size, class_weight, dropout, epochs, hidden_units, kind, l2, learning_rate, optimizer, patience, tol, validation_fraction`},
 		{ParamValue{"batch_size", 64.5}, "apply trial 7: batch_size takes a whole number, not 64.5"},
 		{ParamValue{"batch_size", "64"}, `apply trial 7: batch_size takes a number, not the string "64"`},
 		{ParamValue{"optimizer", 1.0}, "apply trial 7: optimizer takes a string, not the number 1 (quote it if you meant the text)"},
@@ -64,6 +64,7 @@ func TestEveryTunableNameIsSettable(t *testing.T) {
 		"l2":                  {L2: 2},
 		"learning_rate":       {LearningRate: 2},
 		"optimizer":           {Optimizer: "x"},
+		"tol":                 {Tol: 2},
 	}
 	require.Len(t, Tunable(), len(want))
 	for _, name := range Tunable() {
@@ -86,4 +87,13 @@ func TestHiddenUnitsDoesNotTouchTheBase(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{64, 16}, got.Hidden)
 	assert.Equal(t, []int{32, 16}, base.Hidden, "trials share the base config")
+}
+
+func TestTolIsSearchableForLBFGS(t *testing.T) {
+	base := model.Config{Kind: model.KindLogistic, Optimizer: model.OptimizerLBFGS}
+	got, err := Apply(base, Trial{Params: []ParamValue{{"tol", 1e-6}}})
+	require.NoError(t, err)
+	assert.Equal(t, 1e-6, got.Tol)
+	require.NoError(t, got.Defaults().Validate())
+	assert.NoError(t, Space{{"tol", LogUniform(1e-6, 1e-3)}}.Validate())
 }

@@ -25,7 +25,10 @@ type Search struct {
 	CV      int    `json:"cv" yaml:"cv"`
 	Scoring string `json:"scoring" yaml:"scoring"`
 	Seed    int64  `json:"seed" yaml:"seed"`
-	// MaxParallel bounds the trial×fold activities running at once.
+	// MaxParallel bounds the trial×fold activities running at once. Set it
+	// to about twice the GPU workers' slots: at max_parallel = slots every
+	// freed slot idles until a workflow task schedules the next trial,
+	// which for short trials halves the throughput.
 	MaxParallel        int   `json:"max_parallel" yaml:"max_parallel"`
 	ParamDistributions Space `json:"param_distributions" yaml:"param_distributions"`
 	// Halving configures successive_halving; it is ignored (but validated)
@@ -35,7 +38,12 @@ type Search struct {
 
 // Defaults returns a copy of s with zero fields filled in as
 // RandomizedSearchCV's: strategy random, n_iter 10, cv 5, scoring accuracy,
-// max_parallel 4. The seed stays as given (0 is a valid seed).
+// max_parallel 4. The seed stays as given (0 is a valid seed). For a
+// multi-class model use DefaultsFor, whose scoring is f1_macro.
+//
+// The HyperparameterSearch workflow applies these defaults to its input, so
+// changing one changes what a running search schedules on replay: gate such
+// a change with workflow.GetVersion.
 func (s Search) Defaults() Search {
 	if s.Strategy == "" {
 		s.Strategy = StrategyRandom
@@ -47,7 +55,7 @@ func (s Search) Defaults() Search {
 		s.CV = 5
 	}
 	if s.Scoring == "" {
-		s.Scoring = "accuracy"
+		s.Scoring = DefaultScoring(2)
 	}
 	if s.MaxParallel == 0 {
 		s.MaxParallel = 4
@@ -55,7 +63,19 @@ func (s Search) Defaults() Search {
 	return s
 }
 
-// Validate reports the first field that is wrong, named as in YAML.
+// DefaultsFor is Defaults for a model of classes classes (0 or 2: binary):
+// with three or more the scoring defaults to f1_macro (DefaultScoring).
+func (s Search) DefaultsFor(classes int) Search {
+	if s.Scoring == "" {
+		s.Scoring = DefaultScoring(classes)
+	}
+	return s.Defaults()
+}
+
+// Validate reports the first field that is wrong, named as in YAML. It
+// accepts any scoring name of a binary or a multi-class model; whether the
+// name suits the model searched is CheckScoring's to say, since the search
+// alone does not know the model's classes.
 func (s Search) Validate() error {
 	switch {
 	case s.Strategy != StrategyRandom && s.Strategy != StrategySuccessiveHalving:

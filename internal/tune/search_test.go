@@ -76,3 +76,18 @@ func TestBriefExampleDecodesAndValidates(t *testing.T) {
 	s.Strategy = StrategySuccessiveHalving
 	assert.ErrorContains(t, s.Validate(), "param_distributions.epochs conflicts with successive_halving")
 }
+
+func TestSearchDefaultsForAMultiClassModelScoreMacroF1(t *testing.T) {
+	s := Search{ParamDistributions: mixedSpace}
+	assert.Equal(t, "f1_macro", s.DefaultsFor(3).Scoring)
+	assert.Equal(t, "accuracy", s.DefaultsFor(0).Scoring)
+	assert.Equal(t, s.Defaults(), s.DefaultsFor(2))
+	s.Scoring = "log_loss"
+	assert.Equal(t, "log_loss", s.DefaultsFor(3).Scoring, "a given scoring is kept")
+
+	// The search itself accepts either kind's names; CheckScoring matches
+	// them to the model.
+	s = s.DefaultsFor(3)
+	s.Scoring = "roc_auc_ovr"
+	assert.NoError(t, s.Validate())
+}

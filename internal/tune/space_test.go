@@ -101,7 +101,7 @@ func TestSpaceDecodeErrorsNameParamAndLine(t *testing.T) {
 		{"empty", "optimizer: []",
 			"param_distributions.optimizer (line 1): the list of values is empty"},
 		{"unknown name", "x: [1]\nmomentum: [0.9, 0.99]",
-			"param_distributions.x (line 1): unknown parameter; tunable parameters are activation, batch_size, class_weight, dropout, epochs, hidden_units, kind, l2, learning_rate, optimizer, patience, validation_fraction"},
+			"param_distributions.x (line 1): unknown parameter; tunable parameters are activation, batch_size, class_weight, dropout, epochs, hidden_units, kind, l2, learning_rate, optimizer, patience, tol, validation_fraction"},
 		{"duplicate", "l2: [0]\nl2: [1]",
 			"param_distributions.l2 (line 2) appears twice"},
 		{"float for int", "batch_size: {uniform: [16, 64]}",
