@@ -18,7 +18,7 @@ import numpy as np, pandas as pd
 import scipy.stats as st
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import RandomizedSearchCV
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.neural_network import MLPClassifier
 from sklearn.metrics import f1_score
 
@@ -91,9 +91,16 @@ for val in req["folds"]:
     mask = np.zeros(n, dtype=bool)
     mask[val] = True
     cv.append((np.flatnonzero(~mask), np.flatnonzero(mask)))
-space = {name: distribution(d) for name, d in req["space"]}
-search = RandomizedSearchCV(Net(**req["base"]), space, n_iter=req["n_iter"], cv=cv, scoring=req["scoring"],
-                            n_jobs=req["n_jobs"], random_state=req["seed"], refit=req["refit"], error_score=np.nan)
+if req.get("points"):
+    # mlpipe's own sampled configurations, each evaluated once: the same
+    # trials on both sides, through the same joblib machinery.
+    grid = [{k: [v] for k, v in p.items()} for p in req["points"]]
+    search = GridSearchCV(Net(**req["base"]), grid, cv=cv, scoring=req["scoring"], n_jobs=req["n_jobs"],
+                          refit=req["refit"], error_score=np.nan)
+else:
+    space = {name: distribution(d) for name, d in req["space"]}
+    search = RandomizedSearchCV(Net(**req["base"]), space, n_iter=req["n_iter"], cv=cv, scoring=req["scoring"],
+                                n_jobs=req["n_jobs"], random_state=req["seed"], refit=req["refit"], error_score=np.nan)
 t = time.perf_counter()
 search.fit(X, y)
 wall = time.perf_counter() - t

@@ -45,6 +45,9 @@ type Request struct {
 	// Refit retrains the best configuration on all of Train and, with
 	// Test set, reports its F1 there.
 	Refit bool
+	// Trials, when set, are evaluated exactly (GridSearchCV over these
+	// points) instead of scikit-learn sampling its own NIter from Space.
+	Trials []tune.Trial
 }
 
 // Result is what the script reports.
@@ -123,12 +126,25 @@ func (r Request) wire() map[string]any {
 	}
 	return map[string]any{
 		"train": r.Train, "test": r.Test, "space": space, "n_iter": r.NIter, "folds": r.Folds,
-		"scoring": r.Scoring, "seed": r.Seed, "n_jobs": r.NJobs, "refit": r.Refit,
+		"scoring": r.Scoring, "seed": r.Seed, "n_jobs": r.NJobs, "refit": r.Refit, "points": points(r.Trials),
 		"base": map[string]any{
 			"kind": b.Kind, "hidden_units": hidden, "activation": activation, "learning_rate": b.LearningRate,
 			"l2": b.L2, "batch_size": b.BatchSize, "epochs": b.Epochs, "optimizer": b.Optimizer, "seed": b.Seed,
 		},
 	}
+}
+
+// points is trials as name → value maps (nil for none).
+func points(trials []tune.Trial) []map[string]any {
+	var out []map[string]any
+	for _, t := range trials {
+		p := map[string]any{}
+		for _, v := range t.Params {
+			p[v.Name] = v.Value
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // mapped are the parameters search.py maps onto MLPClassifier.
