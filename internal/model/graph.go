@@ -72,15 +72,7 @@ func newLogisticTrain(m *Model, batch, cols int, l2 float64, xData []float64) (*
 		return nil, fmt.Errorf("build graph: log-loss: %w", err)
 	}
 	if l2 > 0 {
-		sq, err := gorgonia.Square(lg.w)
-		if err != nil {
-			return nil, fmt.Errorf("build graph: w²: %w", err)
-		}
-		ss, err := gorgonia.Sum(sq)
-		if err != nil {
-			return nil, fmt.Errorf("build graph: Σw²: %w", err)
-		}
-		pen, err := gorgonia.Mul(gorgonia.NewConstant(l2/2), ss)
+		pen, err := l2Penalty(l2, lg.w)
 		if err != nil {
 			return nil, fmt.Errorf("build graph: l2 penalty: %w", err)
 		}

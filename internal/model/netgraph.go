@@ -103,7 +103,6 @@ func newNetTrain(m *Model, batch int, l2, dropout float64, xData []float64) (*ne
 }
 
 func (ng *netGraph) addLoss(z *gorgonia.Node, batch, out int, l2 float64) error {
-	var err error
 	if out == 1 {
 		// The binary loss is logLossOp on the logits as a vector, with the
 		// labels and the normalised sample weights beside them.
@@ -135,16 +134,10 @@ func (ng *netGraph) addLoss(z *gorgonia.Node, batch, out int, l2 float64) error 
 		}
 	}
 	if l2 > 0 {
-		var ss *gorgonia.Node
-		for _, w := range ng.ws {
-			s := gorgonia.Must(gorgonia.Sum(gorgonia.Must(gorgonia.Square(w))))
-			if ss == nil {
-				ss = s
-			} else {
-				ss = gorgonia.Must(gorgonia.Add(ss, s))
-			}
+		pen, err := l2Penalty(l2, ng.ws...)
+		if err != nil {
+			return fmt.Errorf("build graph: l2 penalty: %w", err)
 		}
-		pen := gorgonia.Must(gorgonia.Mul(gorgonia.NewConstant(l2/2), ss))
 		if ng.costN, err = gorgonia.Add(ng.costN, pen); err != nil {
 			return fmt.Errorf("build graph: l2 penalty: %w", err)
 		}
