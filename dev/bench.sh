@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # make bench: mlpipe's benchmarks, one run, on this machine.
-#   1. Go micro-benchmarks: training, CSV reading, feature transform, bootstrap.
+#   1. Go micro-benchmarks: training, Dgemm, CSV reading, feature transform,
+#      bootstrap.
 #   2. The serving benchmark: the gateway against a bare net/http handler at
 #      32 connections, 1-row and 32-row requests, plus a 60 s soak for memory.
 #   3. Training: the Gorgonia MLP and logistic regression against scikit-learn.
 #   4. Search: HyperparameterSearch on a Temporal dev server against
-#      RandomizedSearchCV(n_jobs=2), 20 trials × 5 folds on 500 × 30 and
+#      scikit-learn (n_jobs=2) on the same 20 sampled configurations × 5 folds,
+#      on 500 × 30 and
 #      100,000 × 20, with parallel efficiency and Temporal's overhead per trial.
 #   5. Quality: test F1 of the untuned, the tuned and scikit-learn's best model
 #      on the example churn data.
@@ -27,7 +29,7 @@ fi
 go run ./dev/bench/training
 
 echo
-echo "## Search: HyperparameterSearch against RandomizedSearchCV(n_jobs=2)"
+echo "## Search: HyperparameterSearch against scikit-learn's search (n_jobs=2) over the same configurations"
 [ -x bin/temporal ] || make bin/temporal >/dev/null   # the dev server the search runs on
 go run ./dev/bench/search
 

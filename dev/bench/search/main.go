@@ -1,5 +1,5 @@
-// Command search times HyperparameterSearch against scikit-learn's
-// RandomizedSearchCV(n_jobs=2) over the same space and the same folds, in
+// Command search times HyperparameterSearch against scikit-learn's search
+// (n_jobs=2) over the same configurations and the same folds, in
 // one run: a 500 × 30 synthetic problem and the 100,000 × 20 set of the
 // training benchmark, 20 trials × 5 folds each by default. mlpipe runs as a
 // user runs it: a Temporal dev server, the CPU worker and a GPU worker with
@@ -218,7 +218,7 @@ func print(w io.Writer, o options, out []outcome) {
 	}
 	fmt.Fprintf(w, "%d trials × %d folds per problem. mlpipe: HyperparameterSearch on a Temporal dev server (bin/temporal), "+
 		"GPU worker with %d slots, max_parallel %d, workers in-process; Go %s, GOMAXPROCS %d. scikit-learn %s: "+
-		"RandomizedSearchCV(n_jobs=%d, refit=False) on the same folds%s.\n\n",
+		"GridSearchCV(n_jobs=%d, refit=False) over mlpipe's sampled configurations, on the same folds%s.\n\n",
 		o.iter, o.cv, o.slots, o.maxParallel, runtime.Version(), runtime.GOMAXPROCS(0), skVersion, o.slots, skThreads)
 	fmt.Fprintf(w, "Space: MLP, one relu hidden layer, Adam; %s; epochs fixed per problem (= max_iter, tol 0, no early stopping). "+
 		"MLPClassifier gets hidden_layer_sizes=(hidden_units,), learning_rate_init, alpha = l2 × batch_size, batch_size. "+
