@@ -68,7 +68,7 @@ func newLogisticTrain(m *Model, batch, cols int, l2 float64, xData []float64) (*
 	lg.y = gorgonia.NewVector(lg.g, tensor.Float64, gorgonia.WithShape(batch), gorgonia.WithName("y"), gorgonia.WithValue(yT))
 	lg.sw = gorgonia.NewVector(lg.g, tensor.Float64, gorgonia.WithShape(batch), gorgonia.WithName("sample_weight"), gorgonia.WithValue(swT))
 
-	if lg.costNode, err = gorgonia.ApplyOp(logLossOp{}, lg.logits, lg.y, lg.sw); err != nil {
+	if lg.costNode, err = gorgonia.ApplyOp(newLogLossOp(), lg.logits, lg.y, lg.sw); err != nil {
 		return nil, fmt.Errorf("build graph: log-loss: %w", err)
 	}
 	if l2 > 0 {

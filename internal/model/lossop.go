@@ -25,7 +25,15 @@ import (
 // is computed as log1p(e^−|z|) + max(z, 0) − y·z, exact in the last two
 // terms for 0/1 labels, so it neither overflows nor cancels. Both ops
 // split the rows into fixed chunks spread over GOMAXPROCS goroutines.
-type logLossOp struct{}
+type logLossOp struct {
+	// d holds swᵢ·(σ(zᵢ) − yᵢ) from the last forward run, which the
+	// gradient op scales instead of recomputing: e^−|z| is then taken
+	// once per row and evaluation, not twice.
+	d *outBuf
+}
+
+// newLogLossOp is a logLossOp with its own cache for the gradient.
+func newLogLossOp() logLossOp { return logLossOp{d: &outBuf{}} }
 
 var _ gorgonia.SDOp = logLossOp{}
 
@@ -55,11 +63,19 @@ func (op logLossOp) UsePreallocDo(prealloc gorgonia.Value, inputs ...gorgonia.Va
 		return nil, fmt.Errorf("%v: output is %T, not a float64 scalar", op, prealloc)
 	}
 	partial := make([]float64, chunks(len(z)))
+	var d []float64
+	if op.d != nil {
+		d = op.d.get(len(z)).Data().([]float64)
+	}
 	inChunks(len(z), func(c, lo, hi int) {
 		var s float64
 		for i := lo; i < hi; i++ {
 			zi := z[i]
-			s += sw[i] * (math.Log1p(math.Exp(-math.Abs(zi))) + max(zi, 0) - y[i]*zi)
+			u := math.Exp(-math.Abs(zi))
+			s += sw[i] * (math.Log1p(u) + max(zi, 0) - y[i]*zi)
+			if d != nil {
+				d[i] = sw[i] * (sigmoidOf(zi, u) - y[i])
+			}
 		}
 		partial[c] = s
 	})
@@ -73,9 +89,11 @@ func (op logLossOp) UsePreallocDo(prealloc gorgonia.Value, inputs ...gorgonia.Va
 
 func (logLossOp) DiffWRT(int) []bool { return []bool{true, false, false} }
 
-// SymDiff gives the gradient with respect to z; y and sw are data.
-func (logLossOp) SymDiff(inputs gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dz, err := gorgonia.ApplyOp(logLossGradOp{out: &outBuf{}}, inputs[0], inputs[1], inputs[2], grad)
+// SymDiff gives the gradient with respect to z; y and sw are data. The
+// loss itself is the gradient op's last input, so that it runs after the
+// forward op has filled the cache it reads.
+func (op logLossOp) SymDiff(inputs gorgonia.Nodes, output, grad *gorgonia.Node) (gorgonia.Nodes, error) {
+	dz, err := gorgonia.ApplyOp(logLossGradOp{out: &outBuf{}, d: op.d}, inputs[0], inputs[1], inputs[2], grad, output)
 	if err != nil {
 		return nil, fmt.Errorf("log-loss gradient: %w", err)
 	}
@@ -91,16 +109,19 @@ func (logLossOp) String() string           { return "mlpipeLogLoss" }
 
 // logLossGradOp is logLossOp's derivative with respect to the logits:
 // dzᵢ = g·swᵢ·(σ(zᵢ) − yᵢ), for the scalar upstream gradient g.
-type logLossGradOp struct{ out *outBuf }
+type logLossGradOp struct {
+	out *outBuf
+	d   *outBuf // the forward op's cache
+}
 
 var _ gorgonia.Op = logLossGradOp{}
 
-func (logLossGradOp) Arity() int { return 4 }
+func (logLossGradOp) Arity() int { return 5 }
 
 func (logLossGradOp) Type() hm.Type {
 	a := hm.TypeVariable('a')
 	v := gorgonia.TensorType{Dims: 1, Of: a}
-	return hm.NewFnType(v, v, v, a, v)
+	return hm.NewFnType(v, v, v, a, a, v)
 }
 
 func (logLossGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
@@ -112,15 +133,15 @@ func (logLossGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 }
 
 func (op logLossGradOp) Do(inputs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(inputs) != 4 {
-		return nil, fmt.Errorf("%v: %d inputs, expected 4", op, len(inputs))
+	if len(inputs) != 5 {
+		return nil, fmt.Errorf("%v: %d inputs, expected 5", op, len(inputs))
 	}
 	return op.UsePreallocDo(op.out.like(inputs[0]), inputs...)
 }
 
 func (op logLossGradOp) UsePreallocDo(prealloc gorgonia.Value, inputs ...gorgonia.Value) (gorgonia.Value, error) {
-	if len(inputs) != 4 {
-		return nil, fmt.Errorf("%v: %d inputs, expected 4", op, len(inputs))
+	if len(inputs) != 5 {
+		return nil, fmt.Errorf("%v: %d inputs, expected 5", op, len(inputs))
 	}
 	z, y, sw, err := lossInputs(op, inputs[:3])
 	if err != nil {
@@ -135,15 +156,16 @@ func (op logLossGradOp) UsePreallocDo(prealloc gorgonia.Value, inputs ...gorgoni
 		return nil, fmt.Errorf("%v: output is %T, not %d float64 values", op, prealloc, len(z))
 	}
 	dz := out.Data().([]float64)
+	if op.d != nil && op.d.t != nil && op.d.t.Size() == len(z) {
+		for i, v := range op.d.t.Data().([]float64) {
+			dz[i] = g * v
+		}
+		return out, nil
+	}
 	inChunks(len(z), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			zi := z[i]
-			u := math.Exp(-math.Abs(zi))
-			p := 1 / (1 + u) // σ(z) for z ≥ 0
-			if zi < 0 {
-				p = u / (1 + u)
-			}
-			dz[i] = g * sw[i] * (p - y[i])
+			dz[i] = g * (sw[i] * (sigmoidOf(zi, math.Exp(-math.Abs(zi))) - y[i]))
 		}
 	})
 	return out, nil
@@ -222,4 +244,12 @@ func opHash(op gorgonia.Op) uint32 {
 	h := fnv.New32a()
 	op.WriteHash(h)
 	return h.Sum32()
+}
+
+// sigmoidOf is σ(z) given u = e^−|z|, in the form that cannot overflow.
+func sigmoidOf(z, u float64) float64 {
+	if z < 0 {
+		return u / (1 + u)
+	}
+	return 1 / (1 + u)
 }

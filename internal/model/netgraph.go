@@ -114,7 +114,7 @@ func (ng *netGraph) addLoss(z *gorgonia.Node, batch, out int, l2 float64) error 
 		sw, swData := inputVector(ng.g, "sample_weight", batch)
 		ng.target, ng.sw = yData, swData
 		ng.inputs = append(ng.inputs, y, sw)
-		if ng.costN, err = gorgonia.ApplyOp(logLossOp{}, zv, y, sw); err != nil {
+		if ng.costN, err = gorgonia.ApplyOp(newLogLossOp(), zv, y, sw); err != nil {
 			return fmt.Errorf("build graph: log-loss: %w", err)
 		}
 	} else {
