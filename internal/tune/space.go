@@ -96,3 +96,17 @@ func (f field) accepts(d Distribution) error {
 func isWhole(x float64) bool {
 	return x == math.Trunc(x) && math.Abs(x) <= maxExactInt
 }
+
+// String describes the space in one line, parameter by parameter:
+// "batch_size [64 128 256], learning_rate log_uniform [0.001, 0.1]".
+func (s Space) String() string {
+	parts := make([]string, 0, len(s))
+	for _, p := range s {
+		if p.Dist.Kind == DistChoice {
+			parts = append(parts, fmt.Sprintf("%s %v", p.Name, p.Dist.Choices))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %s [%g, %g]", p.Name, p.Dist.Kind, p.Dist.Low, p.Dist.High))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

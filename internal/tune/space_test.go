@@ -151,3 +151,8 @@ func TestSpaceValidateCatchesSpacesBuiltInCode(t *testing.T) {
 		"optimizer takes a string; give a list of values instead of int_uniform")
 	assert.NoError(t, Space{{"learning_rate", IntUniform(1, 3)}, {"epochs", IntUniform(5, 5)}}.Validate())
 }
+
+func TestSpaceStringNamesEveryParameter(t *testing.T) {
+	s := Space{{Name: "batch_size", Dist: Choice(64, 128)}, {Name: "learning_rate", Dist: LogUniform(0.001, 0.1)}}
+	assert.Equal(t, "batch_size [64 128], learning_rate log_uniform [0.001, 0.1]", s.String())
+}

@@ -153,7 +153,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	fmt.Fprintf(w, "Churn data: mlpipe gen churn --rows %d --seed %d; features and split of %s (%d train, %d test rows, %d features); "+
 		"search: n_iter %d, cv %d, scoring %s, seed %d, over %s. Test F1 at threshold 0.5. scikit-learn %s: RandomizedSearchCV(n_jobs=%d) "+
 		"on mlpipe's folds with MLPClassifier(hidden_layer_sizes=()) as the logistic model (l2 → alpha = l2 × batch_size; see dev/bench/internal/sklearn/search.py).\n\n",
-		o.rows, o.seed, o.specPath, sp.train.Rows(), sp.test.Rows(), cols, s.NIter, s.CV, s.Scoring, s.Seed, spaceText(s.ParamDistributions), sk.Version, o.slots)
+		o.rows, o.seed, o.specPath, sp.train.Rows(), sp.test.Rows(), cols, s.NIter, s.CV, s.Scoring, s.Seed, s.ParamDistributions.String(), sk.Version, o.slots)
 	fmt.Fprintln(w, "| model | configuration | best CV "+s.Scoring+" | test F1 |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: |")
 	h := p.Hyperparameters
@@ -251,18 +251,6 @@ func paramsText(p map[string]any) string {
 			} else {
 				parts = append(parts, fmt.Sprintf("%s %v", k, v))
 			}
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func spaceText(sp tune.Space) string {
-	var parts []string
-	for _, p := range sp {
-		if p.Dist.Kind == tune.DistChoice {
-			parts = append(parts, fmt.Sprintf("%s %v", p.Name, p.Dist.Choices))
-		} else {
-			parts = append(parts, fmt.Sprintf("%s %s [%g, %g]", p.Name, p.Dist.Kind, p.Dist.Low, p.Dist.High))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -222,7 +222,7 @@ func print(w io.Writer, o options, out []outcome) {
 		o.iter, o.cv, o.slots, o.maxParallel, runtime.Version(), runtime.GOMAXPROCS(0), skVersion, o.slots, skThreads)
 	fmt.Fprintf(w, "Space: MLP, one relu hidden layer, Adam; %s; epochs fixed per problem (= max_iter, tol 0, no early stopping). "+
 		"MLPClassifier gets hidden_layer_sizes=(hidden_units,), learning_rate_init, alpha = l2 × batch_size, batch_size. "+
-		"Both sides evaluate the same %d configurations, sampled by mlpipe (scikit-learn through GridSearchCV over those points).\n\n", spaceText(space()), o.iter)
+		"Both sides evaluate the same %d configurations, sampled by mlpipe (scikit-learn through GridSearchCV over those points).\n\n", space().String(), o.iter)
 	fmt.Fprintln(w, "| problem | epochs | fits | mlpipe wall s | sklearn wall s | wall ratio mlpipe/sklearn | mlpipe Σ fit s | sklearn Σ fit s | mlpipe efficiency | sklearn efficiency | mlpipe best CV F1 | sklearn best CV F1 |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range out {
@@ -252,18 +252,6 @@ func print(w io.Writer, o options, out []outcome) {
 		"(no activity held the slot: dispatch, the workflow's start and end, the tail). Refill gap: a trial's end to the next trial's start "+
 		"on the freed slot, from the history's timestamps. With max_parallel = slots every refill waits for a workflow task to schedule "+
 		"the next trial; with more, the next trial is already queued on mlpipe-gpu.")
-}
-
-func spaceText(sp tune.Space) string {
-	var parts []string
-	for _, p := range sp {
-		if p.Dist.Kind == tune.DistChoice {
-			parts = append(parts, fmt.Sprintf("%s %v", p.Name, p.Dist.Choices))
-		} else {
-			parts = append(parts, fmt.Sprintf("%s %s [%g, %g]", p.Name, p.Dist.Kind, p.Dist.Low, p.Dist.High))
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

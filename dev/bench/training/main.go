@@ -153,22 +153,30 @@ func chaseLogistic(X, y []float64, o options, target float64) (chase, error) {
 		return res, nil
 	}
 	cfg.Epochs = iters
+	res.seconds, res.loss, err = fastestFit(X, y, o, cfg, nil)
+	return res, err
+}
+
+// fastestFit trains cfg o.repeats times and returns the fastest whole fit
+// and the model's training log-loss.
+func fastestFit(X, y []float64, o options, cfg model.Config, onEpoch func(model.EpochStats, *model.Checkpoint) error) (float64, float64, error) {
+	var best, loss float64
 	for i := range o.repeats {
 		began := time.Now()
-		m, err := model.Train(context.Background(), X, y, o.cols, cfg, nil, nil)
+		m, err := model.Train(context.Background(), X, y, o.cols, cfg, nil, onEpoch)
 		if err != nil {
-			return res, fmt.Errorf("mlpipe logistic: %w", err)
+			return 0, 0, fmt.Errorf("mlpipe logistic: %w", err)
 		}
-		if s := time.Since(began).Seconds(); i == 0 || s < res.seconds {
-			res.seconds = s
+		if s := time.Since(began).Seconds(); i == 0 || s < best {
+			best = s
 		}
 		p, err := m.PredictProba(X, o.cols)
 		if err != nil {
-			return res, err
+			return 0, 0, err
 		}
-		res.loss = logLoss(p, y)
+		loss = logLoss(p, y)
 	}
-	return res, nil
+	return best, loss, nil
 }
 
 // convergeLogistic times lbfgs to its own convergence with the defaults
@@ -177,24 +185,11 @@ func convergeLogistic(X, y []float64, o options) (chase, error) {
 	cfg := model.Config{Kind: model.KindLogistic, Optimizer: model.OptimizerLBFGS, L2: 1 / float64(len(y)), Seed: 0}
 	var res chase
 	var iters, evals int
-	for i := range o.repeats {
-		began := time.Now()
-		m, err := model.Train(context.Background(), X, y, o.cols, cfg, nil, func(s model.EpochStats, c *model.Checkpoint) error {
-			iters, evals = s.Epoch, c.Optimizer.LBFGS.Evaluations
-			return nil
-		})
-		if err != nil {
-			return res, fmt.Errorf("mlpipe logistic: %w", err)
-		}
-		if s := time.Since(began).Seconds(); i == 0 || s < res.seconds {
-			res.seconds = s
-		}
-		p, err := m.PredictProba(X, o.cols)
-		if err != nil {
-			return res, err
-		}
-		res.loss = logLoss(p, y)
-	}
+	var err error
+	res.seconds, res.loss, err = fastestFit(X, y, o, cfg, func(s model.EpochStats, c *model.Checkpoint) error {
+		iters, evals = s.Epoch, c.Optimizer.LBFGS.Evaluations
+		return nil
+	})
 	res.how = fmt.Sprintf("lbfgs l2 1/n, %d iterations (%d evaluations)", iters, evals)
-	return res, nil
+	return res, err
 }
