@@ -50,7 +50,10 @@ func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesIn
 	train, test := f.Take(trainIdx), f.Take(testIdx)
 	tr, err := features.Fit(train, in.Spec)
 	if err != nil {
-		return EngineerFeaturesResult{}, invalid("%v", err) // already reads "features: ..."
+		// The whole table passed Validate, so this is about the training
+		// split alone (a rare class that fell wholly into the test rows).
+		return EngineerFeaturesResult{}, invalid("%v (on the training split: %d of %d rows; features.split.stratify keeps every class in both parts)",
+			err, len(trainIdx), f.NumRows())
 	}
 	fs := FeatureSet{
 		Version: version, Features: tr.OutputNames(), TrainRows: len(trainIdx), TestRows: len(testIdx),

@@ -17,13 +17,8 @@ func checkData(X, y []float64, cols, classes int) (rows int, err error) {
 	case len(X) != rows*cols:
 		return 0, fmt.Errorf("training data: X has %d values but %d labels × %d columns = %d are needed", len(X), rows, cols, rows*cols)
 	}
-	for i, v := range y {
-		if classes < 3 && v != 0 && v != 1 {
-			return 0, fmt.Errorf("training data: label at row %d is %v; labels must be 0 or 1", i, v)
-		}
-		if classes >= 3 && (v != math.Trunc(v) || v < 0 || v >= float64(classes)) {
-			return 0, fmt.Errorf("training data: label at row %d is %v; labels must be class indices 0..%d (classes is %d)", i, v, classes-1, classes)
-		}
+	if err := CheckLabels(y, classes); err != nil {
+		return 0, fmt.Errorf("training data: %w", err)
 	}
 	for k, v := range X {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -31,6 +26,39 @@ func checkData(X, y []float64, cols, classes int) (rows int, err error) {
 		}
 	}
 	return rows, nil
+}
+
+// LabelError is a label a model of Classes classes cannot learn. Callers
+// that know where the setting comes from use its fields to say what to fix.
+type LabelError struct {
+	Row   int
+	Value float64
+	// Classes is the configured number of classes; below 3 the model is
+	// binary.
+	Classes int
+}
+
+func (e *LabelError) Error() string {
+	if e.Classes < 3 {
+		return fmt.Sprintf("label at row %d is %v; labels must be 0 or 1", e.Row, e.Value)
+	}
+	return fmt.Sprintf("label at row %d is %v; labels must be class indices 0..%d (classes is %d)", e.Row, e.Value, e.Classes-1, e.Classes)
+}
+
+// CheckLabels reports the first label a model of classes classes (0 or 2:
+// binary) cannot learn, as a *LabelError: binary labels are 0 or 1, and
+// multi-class ones the class indices 0..classes-1. Rows are counted from 0.
+func CheckLabels(y []float64, classes int) error {
+	for i, v := range y {
+		bad := v != 0 && v != 1
+		if classes >= 3 {
+			bad = v != math.Trunc(v) || v < 0 || v >= float64(classes)
+		}
+		if bad {
+			return &LabelError{Row: i, Value: v, Classes: classes}
+		}
+	}
+	return nil
 }
 
 // classWeights returns the per-class sample weight [w0, w1]. "balanced"

@@ -92,8 +92,6 @@ func newLogisticTrain(m *Model, batch, cols int, l2 float64, xData []float64) (*
 // learnables returns the parameter nodes in the order of Model.Params.
 func (lg *logisticGraph) learnables() gorgonia.Nodes { return gorgonia.Nodes{lg.w, lg.b} }
 
-func (lg *logisticGraph) graph() *gorgonia.ExprGraph { return lg.g }
-
 // machine compiles only the cost and the parameter gradients, not the
 // gradient with respect to X that symbolic Grad also emits: on a full batch
 // that would be a rows×cols outer product per evaluation.

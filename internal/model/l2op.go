@@ -16,7 +16,7 @@ import (
 // From Gorgonia's own ops it is a square, a sum and an add per weight
 // tensor and a scale, each allocating its value on every step, and as many
 // again for the gradient; that made a trial with l2 set a third slower.
-// Its gradient for Wᵢ is l2·Wᵢ (l2GradOp), written in place.
+// Its gradient for Wᵢ is l2·Wᵢ (l2GradOp), into a buffer kept between runs.
 type l2PenaltyOp struct {
 	l2   float64
 	dims []int // each input's number of dimensions (1 for a vector, 2 for a matrix)

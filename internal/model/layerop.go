@@ -218,16 +218,20 @@ func (colSumOp) String() string           { return "mlpipeColSum" }
 // next. The TapeMachine forgets every value when it is reset for the next
 // mini-batch and then calls Do, not UsePreallocDo; an op that allocated its
 // output there would allocate it on every step. One outBuf belongs to one
-// node of one graph, whose shapes never change.
+// node of one graph, whose sizes never change. Its shape can: Gorgonia
+// compiles a Reshape of the value (the logits to a vector) to run in
+// place, turning an n×1 buffer into n and back. The two are the same
+// values in the same order, so get reuses a buffer of the right size as
+// it is rather than reshaping it on every step.
 type outBuf struct{ t *tensor.Dense }
 
-// get returns the buffer, allocating it on first use or when shape
-// differs. A nil outBuf allocates every time.
+// get returns the buffer, allocating it on first use or when its size
+// differs from shape's. A nil outBuf allocates every time.
 func (b *outBuf) get(shape ...int) *tensor.Dense {
 	if b == nil {
 		return tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float64))
 	}
-	if b.t == nil || !b.t.Shape().Eq(tensor.Shape(shape)) {
+	if b.t == nil || b.t.Size() != tensor.Shape(shape).TotalSize() {
 		b.t = tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float64))
 	}
 	return b.t

@@ -48,6 +48,41 @@ func TestMLPGradientsMatchFiniteDifferences(t *testing.T) {
 	}
 }
 
+// With dropout the gradients are still the slope of the cost for the
+// masks drawn: the same check with masks from one seed on every run, and
+// biases started away from zero so no unit sits at relu's kink.
+func TestDropoutGradientsMatchFiniteDifferences(t *testing.T) {
+	X, y, _ := synthetic(30, 3, 11)
+	cfg := Config{Kind: KindMLP, Hidden: []int{6}, Dropout: 0.3, Seed: 2}.Defaults()
+	m := newModel(cfg, 3)
+	r := rand.New(rand.NewPCG(8, 9))
+	for pi, p := range m.Params {
+		if p.Name[0] == 'b' {
+			for j := range p.Data {
+				m.Params[pi].Data[j] = 0.1 + 0.2*r.Float64()
+			}
+		}
+	}
+	cw := []float64{1, 1}
+	idx := seq(30)
+	run := func(m *Model) step {
+		g, err := newNetTrain(m, 30, 0, cfg.Dropout, nil)
+		require.NoError(t, err)
+		return runOnceWith(t, g, X, y, idx, cw, 30, rand.New(rand.NewPCG(3, 4)))
+	}
+	analytic := run(m).grads
+	const h = 1e-6
+	for pi, p := range m.Params {
+		for j := range p.Data {
+			plus, minus := m.Clone(), m.Clone()
+			plus.Params[pi].Data[j] += h
+			minus.Params[pi].Data[j] -= h
+			numeric := (run(plus).cost - run(minus).cost) / (2 * h)
+			assert.InDelta(t, numeric, analytic[pi][j], 1e-6, "%s[%d]", p.Name, j)
+		}
+	}
+}
+
 // matMulOp and its gradients agree with Gorgonia's own Mul on every
 // combination of transposes.
 func TestMatMulOpMatchesGorgoniaMul(t *testing.T) {
@@ -117,11 +152,16 @@ type step struct {
 // runOnce fills g with the rows idx, runs it once and returns the cost and
 // a copy of every parameter's gradient.
 func runOnce(t *testing.T, g trainGraph, X, y []float64, idx []int, cw []float64, total float64) step {
+	return runOnceWith(t, g, X, y, idx, cw, total, nil)
+}
+
+// runOnceWith is runOnce drawing dropout masks from r.
+func runOnceWith(t *testing.T, g trainGraph, X, y []float64, idx []int, cw []float64, total float64, r *rand.Rand) step {
 	t.Helper()
 	vm, err := g.machine()
 	require.NoError(t, err)
 	defer vm.Close()
-	g.fill(X, y, len(X)/len(y), idx, cw, total, nil)
+	g.fill(X, y, len(X)/len(y), idx, cw, total, r)
 	require.NoError(t, vm.RunAll())
 	s := step{cost: g.cost()}
 	for _, n := range g.learnables() {

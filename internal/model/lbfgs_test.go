@@ -279,7 +279,7 @@ func TestLineSearchWithNoFiniteStepFails(t *testing.T) {
 }
 
 // The line search accepts only steps that satisfy the strong Wolfe
-// conditions: on a quadratic, with the exact minimiser found by the cubic.
+// conditions, on a quadratic.
 func TestLineSearchMeetsStrongWolfe(t *testing.T) {
 	// f(x) = (x−3)²: from 0, the direction is +6 and the minimum is at α = 0.5.
 	eval := func(x, g []float64) (float64, error) {
@@ -313,4 +313,23 @@ func TestLBFGSStopsWhenCancelled(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 1, calls)
 	assert.ErrorContains(t, err, "training stopped in epoch 2")
+}
+
+// A starting point that already meets tol still reports its loss: the
+// bundle and the search's trial records read it from the last epoch.
+func TestLBFGSConvergedAtTheStartReportsItsLoss(t *testing.T) {
+	X := make([]float64, 40*3) // no signal: w = 0, b = 0 is the optimum
+	y := make([]float64, 40)
+	for i := range y {
+		y[i] = float64(i % 2)
+	}
+	var stats []EpochStats
+	m, err := Train(t.Context(), X, y, 3, Config{Optimizer: OptimizerLBFGS}, nil, func(s EpochStats, _ *Checkpoint) error {
+		stats = append(stats, s)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, stats, 1)
+	assert.InDelta(t, math.Log(2), stats[0].Loss, 1e-12)
+	assert.Equal(t, 1, m.Epoch)
 }

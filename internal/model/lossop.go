@@ -23,8 +23,9 @@ import (
 // one op it takes one pass, and its gradient (logLossGradOp) one more. On a
 // full batch of 100,000 rows that halves an evaluation. softplus(z) − y·z
 // is computed as log1p(e^−|z|) + max(z, 0) − y·z, exact in the last two
-// terms for 0/1 labels, so it neither overflows nor cancels. Both ops
-// split the rows into fixed chunks spread over GOMAXPROCS goroutines.
+// terms for 0/1 labels, so it neither overflows nor cancels. The forward
+// op splits the rows into fixed chunks spread over GOMAXPROCS goroutines
+// and leaves each row's gradient in d; the gradient op only scales it.
 type logLossOp struct {
 	// d holds swᵢ·(σ(zᵢ) − yᵢ) from the last forward run, which the
 	// gradient op scales instead of recomputing: e^−|z| is then taken

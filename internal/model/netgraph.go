@@ -173,8 +173,6 @@ func filled(n int, v float64) []float64 {
 	return s
 }
 
-func (ng *netGraph) graph() *gorgonia.ExprGraph { return ng.g }
-
 // machine compiles only what the cost and the parameter gradients need:
 // Gorgonia's symbolic Grad also emits gradients for the inputs (x·W's
 // derivative with respect to x), which a TapeMachine built from the whole

@@ -32,7 +32,6 @@ var ErrDiverged = errors.New("training diverged")
 
 // trainGraph is what the training loop needs from a model's graph.
 type trainGraph interface {
-	graph() *gorgonia.ExprGraph
 	machine() (gorgonia.VM, error)
 	learnables() gorgonia.Nodes
 	// fill loads one batch, dividing sample weights by total.

@@ -53,6 +53,7 @@ func (r *run) fullBatch(start int, st *OptimizerState) error {
 	}
 	opt := newLBFGS(st.LBFGS, n, r.cfg.Tol, ev.eval)
 	if fresh {
+		began := time.Now()
 		if err := r.ctx.Err(); err != nil {
 			return fmt.Errorf("training stopped in epoch %d: %w", start+1, err)
 		}
@@ -60,7 +61,10 @@ func (r *run) fullBatch(start int, st *OptimizerState) error {
 			return r.lbfgsErr(start, st.LBFGS.Loss, err)
 		}
 		if st.LBFGS.Converged != "" {
-			return nil
+			// The starting point already meets tol: report it as an
+			// iteration that took no step, so callers see its loss.
+			_, err := r.endEpoch(start, st.LBFGS.Loss, began, st)
+			return err
 		}
 	}
 	for epoch := start; epoch < r.cfg.Epochs; epoch++ {

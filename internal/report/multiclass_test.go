@@ -64,6 +64,10 @@ func TestMultiClassPlotsAreDecodablePNGs(t *testing.T) {
 	b, err = ROCOvRPlot(nil, math.NaN())
 	require.NoError(t, err)
 	decodePNG(t, b)
+	withAbsent := append([]ClassCurve{{Label: "absent", AUC: math.NaN()}}, p.ClassROC...)
+	b, err = ROCOvRPlot(withAbsent, p.AUC) // a class with no curve still draws
+	require.NoError(t, err)
+	decodePNG(t, b)
 
 	_, err = ConfusionPlotK([][]int{{1, 2}}, p.Classes)
 	assert.ErrorContains(t, err, "confusion matrix has 1 rows for 3 classes")

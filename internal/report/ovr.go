@@ -41,6 +41,9 @@ func ROCOvRPlot(curves []ClassCurve, macro float64) ([]byte, error) {
 	for i, c := range curves {
 		name := fmt.Sprintf("%s (AUC %s)", c.Label, fmtFloat(c.AUC, 3))
 		if len(c.Points) == 0 {
+			// No curve to draw (a class absent from the test rows): the
+			// legend still names it, so its undefined AUC is not lost.
+			p.Legend.Add(name+", no curve")
 			continue
 		}
 		xys, err := toXYs("ROC of "+c.Label, c.Points)

@@ -148,7 +148,7 @@ func psiCheck(p pair, c Criteria) Check {
 	if chk, ok := p.enoughRequests(CheckPSI, c); !ok {
 		return chk
 	}
-	ct, bt := total(p.cand.Probabilities), total(p.base.Probabilities)
+	ct, bt := sum(p.cand.Probabilities[:]), sum(p.base.Probabilities[:])
 	switch {
 	case ct > 0 && ct < c.MinPSIRows:
 		return inconclusive(CheckPSI, fmt.Sprintf("%d %s rows scored, need %d for PSI", ct, p.name, c.MinPSIRows))

@@ -2,7 +2,6 @@ package rollout
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -69,26 +68,4 @@ func classCounts(v routing.VariantStats, classes []string) []int64 {
 		}
 	}
 	return out
-}
-
-func sum(xs []int64) int64 {
-	var n int64
-	for _, x := range xs {
-		n += x
-	}
-	return n
-}
-
-// psiOf is PSI over any number of bins.
-func psiOf(expected, actual []int64) float64 {
-	et, at := sum(expected), sum(actual)
-	if et == 0 || at == 0 {
-		return math.NaN()
-	}
-	var psi float64
-	for i := range expected {
-		e, a := share(expected[i], et), share(actual[i], at)
-		psi += (a - e) * math.Log(a/e)
-	}
-	return psi
 }

@@ -18,25 +18,7 @@ const psiEpsilon = 1e-4
 // (not renormalised, so identical histograms give exactly 0). It is NaN
 // when either histogram is empty, as there is no distribution to compare.
 func PSI(expected, actual [routing.ProbabilityBins]int64) float64 {
-	et, at := total(expected), total(actual)
-	if et == 0 || at == 0 {
-		return math.NaN()
-	}
-	var psi float64
-	for i := range routing.ProbabilityBins {
-		e := share(expected[i], et)
-		a := share(actual[i], at)
-		psi += (a - e) * math.Log(a/e)
-	}
-	return psi
-}
-
-func total(h [routing.ProbabilityBins]int64) int64 {
-	var n int64
-	for _, c := range h {
-		n += c
-	}
-	return n
+	return psiOf(expected[:], actual[:])
 }
 
 func share(count, total int64) float64 {
@@ -44,4 +26,27 @@ func share(count, total int64) float64 {
 		return psiEpsilon
 	}
 	return float64(count) / float64(total)
+}
+
+func sum(xs []int64) int64 {
+	var n int64
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
+// psiOf is PSI over any number of bins: PSI's probability histograms and
+// the multi-class mix of predicted classes.
+func psiOf(expected, actual []int64) float64 {
+	et, at := sum(expected), sum(actual)
+	if et == 0 || at == 0 {
+		return math.NaN()
+	}
+	var psi float64
+	for i := range expected {
+		e, a := share(expected[i], et), share(actual[i], at)
+		psi += (a - e) * math.Log(a/e)
+	}
+	return psi
 }

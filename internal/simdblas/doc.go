@@ -9,7 +9,10 @@
 // processors that have them, the same arithmetic in Go elsewhere.
 //
 // Every element of C is accumulated in the same order with fused
-// multiply-adds on both paths (math.FMA in Go), so results are bit for bit
-// the same on any processor: a model trained on one worker resumes exactly
-// on another.
+// multiply-adds on both paths (math.FMA in Go), so Dgemm's results are bit
+// for bit the same with or without the assembly kernel. That alone does not
+// make a whole training run processor-independent: math.Exp takes an FMA
+// path on amd64 processors that have one, and on arm64 the compiler fuses
+// multiply-adds elsewhere. A run resumes exactly on a worker of the same
+// kind.
 package simdblas
