@@ -3,11 +3,11 @@ package activities
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/mlpipe/mlpipe/internal/bundle"
 	"github.com/mlpipe/mlpipe/internal/metrics"
 	"github.com/mlpipe/mlpipe/internal/report"
+	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
 // reportPage lays an evaluation out for a reviewer.
@@ -35,11 +35,7 @@ func reportPage(doc EvaluationReport, b *bundle.Bundle) report.Page {
 		if r.Reason != "" {
 			status += ": " + r.Reason
 		}
-		params := make([]string, len(r.Params))
-		for i, p := range r.Params {
-			params[i] = fmt.Sprintf("%s=%v", p.Name, p.Value)
-		}
-		p.Search = append(p.Search, report.SearchRow{Trial: r.TrialID, Params: strings.Join(params, " "), Mean: r.Mean, Std: r.Std,
+		p.Search = append(p.Search, report.SearchRow{Trial: r.TrialID, Params: tune.ParamText(r.Params), Mean: r.Mean, Std: r.Std,
 			Epochs: r.Epochs, Seconds: r.Seconds, Status: status})
 	}
 	if l := doc.Latency; l != nil {

@@ -98,11 +98,11 @@ func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (
 		TestData: data.name, Rows: data.test.Rows(), Threshold: settings.Threshold, CreatedAt: time.Now().UTC(),
 		Search: in.Search,
 	}
-	score := scoreBinary
+	evaluate := scoreBinary
 	if b.MultiClass() {
-		score = scoreMultiClass
+		evaluate = scoreMultiClass
 	}
-	ev, intervals, err := score(&doc, b, data, settings, opts)
+	ev, intervals, err := evaluate(&doc, b, data, settings, opts)
 	if err != nil {
 		return EvaluateModelResult{}, err
 	}

@@ -84,11 +84,19 @@ func definedMultiClass(rep metrics.MultiReport) map[string]float64 {
 
 // Summary is the evaluation in one line, for the stage table and the Web
 // UI: F1, accuracy and ROC AUC, their macro and one-vs-rest forms for a
-// multi-class model.
+// multi-class model. A metric the test rows leave undefined (absent from
+// Metrics) reads n/a, not 0.000.
 func (e Evaluation) Summary() string {
 	if len(e.Classes) >= 3 {
-		return fmt.Sprintf("f1_macro %.3f, accuracy %.3f, roc_auc_ovr %.3f on %d rows, %d classes",
-			e.Metrics[metrics.F1Macro], e.Metrics[metrics.Accuracy], e.Metrics[metrics.ROCAUCOVR], e.TestRows, len(e.Classes))
+		return fmt.Sprintf("f1_macro %s, accuracy %s, roc_auc_ovr %s on %d rows, %d classes",
+			e.metric(metrics.F1Macro), e.metric(metrics.Accuracy), e.metric(metrics.ROCAUCOVR), e.TestRows, len(e.Classes))
 	}
-	return fmt.Sprintf("f1 %.3f, accuracy %.3f, roc_auc %.3f on %d rows", e.Metrics[metrics.F1], e.Metrics[metrics.Accuracy], e.Metrics[metrics.ROCAUC], e.TestRows)
+	return fmt.Sprintf("f1 %s, accuracy %s, roc_auc %s on %d rows", e.metric(metrics.F1), e.metric(metrics.Accuracy), e.metric(metrics.ROCAUC), e.TestRows)
+}
+
+func (e Evaluation) metric(name string) string {
+	if v, ok := e.Metrics[name]; ok {
+		return fmt.Sprintf("%.3f", v)
+	}
+	return "n/a"
 }

@@ -244,3 +244,19 @@ func TestMultiClassEvaluationRefusesAClassTheModelDoesNotKnow(t *testing.T) {
 	ae := appError(t, err, activities.ErrInvalidInput)
 	assert.Contains(t, ae.Error(), `target "plan" is "enterprise", which is not one of the model's classes (basic, plus, premium)`)
 }
+
+// A metric the test rows leave undefined (roc_auc_ovr when a class is
+// absent from them) reads n/a in the one-line summary, not a zero that
+// looks like a useless model.
+func TestEvaluationSummarySaysWhenAMetricIsUndefined(t *testing.T) {
+	multi := activities.Evaluation{TestRows: 40, Classes: []string{"basic", "plus", "premium"},
+		Metrics: map[string]float64{"f1_macro": 0.71, "accuracy": 0.74}}
+	assert.Equal(t, "f1_macro 0.710, accuracy 0.740, roc_auc_ovr n/a on 40 rows, 3 classes", multi.Summary())
+	multi.Metrics["roc_auc_ovr"] = 0
+	assert.Equal(t, "f1_macro 0.710, accuracy 0.740, roc_auc_ovr 0.000 on 40 rows, 3 classes", multi.Summary(), "a defined zero stays a zero")
+
+	binary := activities.Evaluation{TestRows: 10, Metrics: map[string]float64{"f1": 0.5, "accuracy": 0.6}}
+	assert.Equal(t, "f1 0.500, accuracy 0.600, roc_auc n/a on 10 rows", binary.Summary())
+	binary.Metrics["roc_auc"] = 0.875
+	assert.Equal(t, "f1 0.500, accuracy 0.600, roc_auc 0.875 on 10 rows", binary.Summary())
+}

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,7 +52,7 @@ type TrainTrialResult struct {
 // training stops between mini-batches and the attempt ends cancelled.
 func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainTrialResult, error) {
 	res := TrainTrialResult{TrialID: in.TrialID, Fold: in.Fold, Status: tune.StatusOK}
-	beat := startHeartbeat(ctx, TrialHeartbeatInterval)
+	beat := startHeartbeat(ctx, TrialHeartbeatInterval, nil)
 	defer beat.stop()
 	cfg := in.Config.Defaults()
 	if err := cfg.Validate(); err != nil {
@@ -122,16 +123,34 @@ func score(fit *model.Model, scoring string, X, y []float64, cols, classes int) 
 
 // checkLabels refuses a training matrix whose labels the configured
 // classes cannot hold, before any trial trains on it: every trial of the
-// search would fail the same way.
+// search would fail the same way. A multi-class model must also find every
+// class among the labels; with classes set above the data's, each trial
+// would train outputs for classes it never sees and score nonsense.
 func checkLabels(y []float64, classes int) error {
-	k := max(classes, 2)
-	for i, v := range y {
-		if v != math.Trunc(v) || v < 0 || v >= float64(k) {
-			if classes < 3 {
-				return invalid("search: training label at row %d is %v but the model is binary (labels 0 and 1); for three or more classes set hyperparameters.classes or list data.classes", i, v)
-			}
-			return invalid("search: training label at row %d is %v but hyperparameters.classes is %d (labels 0..%d); make classes match the feature set's", i, v, classes, classes-1)
+	var bad *model.LabelError
+	switch err := model.CheckLabels(y, classes); {
+	case errors.As(err, &bad) && classes < 3:
+		return invalid("search: training label at row %d is %v but the model is binary (labels 0 and 1); for three or more classes set hyperparameters.classes or list data.classes", bad.Row, bad.Value)
+	case errors.As(err, &bad):
+		return invalid("search: training label at row %d is %v but hyperparameters.classes is %d (labels 0..%d); make classes match the feature set's", bad.Row, bad.Value, classes, classes-1)
+	case err != nil:
+		return invalid("search: %v", err)
+	case classes < 3:
+		return nil
+	}
+	seen := make([]bool, classes)
+	for _, v := range y {
+		seen[int(v)] = true
+	}
+	var missing []string
+	for c, ok := range seen {
+		if !ok {
+			missing = append(missing, strconv.Itoa(c))
 		}
+	}
+	if len(missing) > 0 {
+		return invalid("search: hyperparameters.classes is %d but the training matrix has no rows of class %s (labels 0..%d); make classes match the feature set's",
+			classes, strings.Join(missing, ", "), classes-1)
 	}
 	return nil
 }
@@ -174,10 +193,17 @@ type foldKey struct {
 }
 
 // trainMatrix returns the matrix ref names, reading it once per worker.
+// Entries are keyed by URI and digest: a digest alone would let two
+// matrices without one share an entry. A reference without a digest is
+// read every time, since its bytes can change under the same URI.
 func (a *Activities) trainMatrix(ctx context.Context, ref artifact.Ref) (*cachedMatrix, error) {
+	if ref.SHA256 == "" {
+		return readUncached(ctx, ref)
+	}
+	key := ref.URI + "@" + ref.SHA256
 	c := &a.matrices
 	c.mu.Lock()
-	if e, ok := c.entries[ref.SHA256]; ok {
+	if e, ok := c.entries[key]; ok {
 		c.mu.Unlock()
 		select {
 		case <-e.ready:
@@ -189,18 +215,14 @@ func (a *Activities) trainMatrix(ctx context.Context, ref artifact.Ref) (*cached
 		}
 		// The read this trial waited for failed, perhaps because that
 		// trial was cancelled: read it again, uncached.
-		m, err := readMatrix(ctx, ref)
-		if err != nil {
-			return nil, err
-		}
-		return &cachedMatrix{m: m}, nil
+		return readUncached(ctx, ref)
 	}
 	e := &cachedMatrix{ready: make(chan struct{})}
 	if c.entries == nil {
 		c.entries = map[string]*cachedMatrix{}
 	}
-	c.entries[ref.SHA256] = e
-	c.keys = append(c.keys, ref.SHA256)
+	c.entries[key] = e
+	c.keys = append(c.keys, key)
 	if len(c.keys) > matrixCacheSize {
 		delete(c.entries, c.keys[0])
 		c.keys = c.keys[1:]
@@ -209,15 +231,26 @@ func (a *Activities) trainMatrix(ctx context.Context, ref artifact.Ref) (*cached
 
 	e.m, e.err = readMatrix(ctx, ref)
 	if e.err != nil {
+		// A failed read (a cancelled trial's included) is not kept: the
+		// next trial reads again.
 		c.mu.Lock()
-		if c.entries[ref.SHA256] == e {
-			delete(c.entries, ref.SHA256)
-			c.keys = slices.DeleteFunc(c.keys, func(k string) bool { return k == ref.SHA256 })
+		if c.entries[key] == e {
+			delete(c.entries, key)
+			c.keys = slices.DeleteFunc(c.keys, func(k string) bool { return k == key })
 		}
 		c.mu.Unlock()
 	}
 	close(e.ready)
 	return e, e.err
+}
+
+// readUncached reads a matrix for one trial only.
+func readUncached(ctx context.Context, ref artifact.Ref) (*cachedMatrix, error) {
+	m, err := readMatrix(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return &cachedMatrix{m: m}, nil
 }
 
 // foldsOf returns the matrix's stratified folds, cut once per k and seed.
@@ -240,10 +273,12 @@ func (e *cachedMatrix) foldsOf(k int, seed int64) ([][]int, error) {
 	return f, nil
 }
 
-// TrialHeartbeatInterval is how often a running trial heartbeats.
+// TrialHeartbeatInterval is how often a running trial or training
+// heartbeats.
 const TrialHeartbeatInterval = time.Second
 
-// heartbeat records the latest progress every interval until stopped.
+// heartbeat records the latest progress every interval until stopped, so
+// an activity heartbeats on time however long its epochs take.
 type heartbeat struct {
 	mu   sync.Mutex
 	last any
@@ -251,8 +286,10 @@ type heartbeat struct {
 	wg   sync.WaitGroup
 }
 
-func startHeartbeat(ctx context.Context, every time.Duration) *heartbeat {
-	h := &heartbeat{done: make(chan struct{})}
+// startHeartbeat heartbeats every interval with the value last set,
+// initially initial; with none, it heartbeats without details.
+func startHeartbeat(ctx context.Context, every time.Duration, initial any) *heartbeat {
+	h := &heartbeat{done: make(chan struct{}), last: initial}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()

@@ -84,6 +84,49 @@ func TestTrainTrialRefusesAScoringOrClassesThatDoNotFitTheModel(t *testing.T) {
 	_, err = execute[activities.TrainTrialResult](t, acts, acts.TrainTrial, in)
 	ae = appError(t, err, activities.ErrInvalidInput)
 	assert.Contains(t, ae.Error(), "but the model is binary (labels 0 and 1); for three or more classes set hyperparameters.classes")
+
+	// Four classes on three plans would train a fourth output no row
+	// has and score it: refused, naming the class missing.
+	in.Scoring, in.Config.Classes = "f1_macro", 4
+	_, err = execute[activities.TrainTrialResult](t, acts, acts.TrainTrial, in)
+	ae = appError(t, err, activities.ErrInvalidInput)
+	assert.Contains(t, ae.Error(), "search: hyperparameters.classes is 4 but the training matrix has no rows of class 3 (labels 0..3); make classes match the feature set's")
+
+	in.Config.Classes = 2
+	_, err = execute[activities.TrainTrialResult](t, acts, acts.TrainTrial, in)
+	ae = appError(t, err, activities.ErrInvalidInput)
+	assert.Contains(t, ae.Error(), "search: training label at row", "classes 2 is a binary model")
+}
+
+// model.CheckLabels names the first label a model cannot learn, with the
+// row and value the search's message repeats.
+func TestCheckLabelsNamesTheFirstBadLabel(t *testing.T) {
+	cases := []struct {
+		name    string
+		y       []float64
+		classes int
+		row     int
+		value   float64
+		msg     string
+	}{
+		{"binary", []float64{0, 1, 2}, 0, 2, 2, "label at row 2 is 2; labels must be 0 or 1"},
+		{"two classes are binary", []float64{1, 0.5}, 2, 1, 0.5, "label at row 1 is 0.5; labels must be 0 or 1"},
+		{"fraction", []float64{0, 2, 1.5}, 3, 2, 1.5, "label at row 2 is 1.5; labels must be class indices 0..2 (classes is 3)"},
+		{"negative", []float64{-1}, 4, 0, -1, "label at row 0 is -1; labels must be class indices 0..3 (classes is 4)"},
+		{"too high", []float64{0, 3}, 3, 1, 3, "label at row 1 is 3; labels must be class indices 0..2 (classes is 3)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := model.CheckLabels(tc.y, tc.classes)
+			var le *model.LabelError
+			require.ErrorAs(t, err, &le)
+			assert.Equal(t, model.LabelError{Row: tc.row, Value: tc.value, Classes: tc.classes}, *le)
+			assert.EqualError(t, err, tc.msg)
+		})
+	}
+	require.NoError(t, model.CheckLabels([]float64{0, 1, 1}, 0))
+	require.NoError(t, model.CheckLabels([]float64{2, 0}, 3), "which classes appear is the caller's rule")
+	require.NoError(t, model.CheckLabels(nil, 3))
 }
 
 // A training whose class count disagrees with the feature set's fails at

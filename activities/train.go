@@ -20,12 +20,28 @@ import (
 var CodeVersion = "dev"
 
 // TrainModel trains on a feature set's training split with Gorgonia. It
-// heartbeats every epoch and writes a checkpoint every CheckpointEvery
-// epochs; a retried attempt resumes from the last checkpoint its heartbeat
-// names instead of starting again.
+// writes a checkpoint every CheckpointEvery epochs and heartbeats every
+// TrialHeartbeatInterval with the last epoch's progress and checkpoint,
+// whatever an epoch's length (an L-BFGS iteration can be many passes over
+// the data); a retried attempt resumes from the last checkpoint its
+// heartbeat names instead of starting again.
 func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainModelResult, error) {
 	info := activity.GetInfo(ctx)
 	logger := activity.GetLogger(ctx)
+	// The previous attempt's progress is what this one heartbeats until its
+	// first epoch, so a retry killed early still names the checkpoint.
+	var progress TrainingProgress
+	var previous any
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &progress); err != nil {
+			logger.Warn("heartbeat details unreadable; training from the start", "error", err)
+			progress = TrainingProgress{}
+		} else {
+			previous = progress
+		}
+	}
+	beat := startHeartbeat(ctx, TrialHeartbeatInterval, previous)
+	defer beat.stop()
 	cfg := in.Config.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return TrainModelResult{}, invalid("hyperparameters: %v", err)
@@ -43,8 +59,7 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 	}
 
 	var resume *model.Checkpoint
-	var progress TrainingProgress
-	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &progress) == nil && progress.Checkpoint.URI != "" {
+	if progress.Checkpoint.URI != "" {
 		var ck model.Checkpoint
 		if err := readJSON(ctx, progress.Checkpoint, &ck); err != nil {
 			logger.Warn("checkpoint unreadable; training from the start", "checkpoint", progress.Checkpoint.URI, "error", err)
@@ -70,7 +85,7 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 			}
 			progress.Checkpoint = ref
 		}
-		activity.RecordHeartbeat(ctx, progress)
+		beat.set(progress)
 		return nil
 	})
 	if errors.Is(err, model.ErrDiverged) {

@@ -19,11 +19,18 @@ import (
 //   - search_completed.json, a multi-class HyperparameterSearch (3 trials ×
 //     2 folds): MLPIPE_RECORD_SEARCH_HISTORY with
 //     TestMulticlassSearchOnThePlansExample.
+//
+// search_v0_completed.json is a binary HyperparameterSearch (3 trials × 2
+// folds) recorded with the code of commit 955386c, before any version
+// marker: it replays the workflow.DefaultVersion branches. It was written
+// once, by a throwaway test in a worktree of that commit that ran the old
+// workers on a dev server and saved client.GetWorkflowHistory as protojson.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no recorded histories in workflows/testdata")
 	require.Contains(t, files, filepath.Join("testdata", "search_completed.json"), "the search's history is replayed too")
+	require.Contains(t, files, filepath.Join("testdata", "search_v0_completed.json"), "and a search from before its version markers")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()

@@ -1,8 +1,8 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -53,16 +53,24 @@ type SearchStatus struct {
 // validation, every trial×fold an activity on mlpipe-gpu, at most
 // max_parallel at once. With strategy successive_halving, trials run in
 // rungs of growing epochs and only the best 1/eta go on. A diverging trial
-// is recorded with its reason and the search goes on; cancelling the
-// search cancels its running trials.
+// is recorded with its reason and the search goes on; a trial refused as
+// bad input (a scoring or classes every trial shares) ends the search with
+// its message; cancelling the search cancels its running trials.
 func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, error) {
 	// Searches started before this version ended at once when cancelled and
-	// left their running trials to notice at a later heartbeat; their
-	// histories replay as they were.
+	// left their running trials to notice at a later heartbeat, took the
+	// binary defaults whatever the classes and did not check the scoring
+	// against them; their histories replay as they were.
 	waitForTrials := workflow.GetVersion(ctx, versionWaitForCancelledTrials, workflow.DefaultVersion, 1) == 1
-	// The scoring's default follows the model's classes (f1_macro for
-	// three or more); binary searches get the defaults they always had.
-	s := in.Search.DefaultsFor(in.Base.Classes)
+	// Searches started before this version recorded a trial's bad input
+	// and went on scheduling every other trial.
+	stopOnInvalid := workflow.GetVersion(ctx, versionStopOnInvalidInput, workflow.DefaultVersion, 1) == 1
+	s := in.Search.Defaults()
+	if waitForTrials {
+		// The scoring's default follows the model's classes (f1_macro for
+		// three or more); binary searches get the defaults they always had.
+		s = in.Search.DefaultsFor(in.Base.Classes)
+	}
 	st := SearchStatus{Strategy: s.Strategy}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (SearchStatus, error) { return st, nil }); err != nil {
 		return SearchResult{}, err
@@ -73,8 +81,10 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	if err := s.Validate(); err != nil {
 		return bad(err)
 	}
-	if err := tune.CheckScoring(s.Scoring, in.Base.Classes); err != nil {
-		return bad(err)
+	if waitForTrials {
+		if err := tune.CheckScoring(s.Scoring, in.Base.Classes); err != nil {
+			return bad(err)
+		}
 	}
 	trials, err := tune.Sample(s.ParamDistributions, s.NIter, s.Seed)
 	if err != nil {
@@ -109,7 +119,7 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	}
 	for ri, rung := range rungs {
 		st.Rung = ri + 1
-		if err := runRung(ctx, in, s, configs, alive, rung, results, &st, waitForTrials); err != nil {
+		if err := runRung(ctx, in, s, configs, alive, rung, results, &st, rungOptions{waitForTrials: waitForTrials, stopOnInvalid: stopOnInvalid}); err != nil {
 			return SearchResult{}, err
 		}
 		if ri == len(rungs)-1 {
@@ -144,8 +154,15 @@ func rungsOrNil(s tune.Search, r []tune.Rung) []tune.Rung {
 }
 
 // versionWaitForCancelledTrials marks searches that, when cancelled, wait
-// until every running trial has acknowledged the cancellation.
+// until every running trial has acknowledged the cancellation, default the
+// scoring by the model's classes and refuse a scoring that does not fit
+// them.
 const versionWaitForCancelledTrials = "search-waits-for-cancelled-trials"
+
+// versionStopOnInvalidInput marks searches that end when a trial is
+// refused as bad input, cancelling and waiting for the running trials,
+// instead of scheduling every remaining trial to fail the same way.
+const versionStopOnInvalidInput = "search-stops-on-invalid-input"
 
 // trialHeartbeatTimeout is short so that a cancelled search reaches its
 // trials within the SDK's heartbeat throttle (0.8 of it) and a lost worker
@@ -153,13 +170,24 @@ const versionWaitForCancelledTrials = "search-waits-for-cancelled-trials"
 // length (activities.TrialHeartbeatInterval).
 const trialHeartbeatTimeout = 5 * time.Second
 
+// rungOptions are the behaviours a search's versions switch on.
+type rungOptions struct {
+	// waitForTrials: a cancelled search waits for its running trials to
+	// end cancelled.
+	waitForTrials bool
+	// stopOnInvalid: a trial refused as bad input stops the search.
+	stopOnInvalid bool
+}
+
 // runRung scores every alive trial on every fold, at most MaxParallel
 // activities at a time (a sliding window), and folds the scores into
 // results. With waitForTrials, a cancelled search launches nothing more and
 // waits for its running trials to end cancelled, so the search closes only
-// when no trial is left training.
+// when no trial is left training. With stopOnInvalid, a trial refused as
+// bad input does the same to the others and its refusal is the rung's
+// error: every other trial shares the input it was refused for.
 func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []model.Config, alive []int, rung tune.Rung, results []tune.TrialResult,
-	st *SearchStatus, waitForTrials bool) error {
+	st *SearchStatus, ro rungOptions) error {
 	type job struct{ trial, fold int }
 	var jobs []job
 	for _, t := range alive {
@@ -174,10 +202,17 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 		HeartbeatTimeout:    trialHeartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
 			MaximumAttempts: 3, NonRetryableErrorTypes: []string{activities.ErrInvalidInput}},
-		WaitForCancellation: waitForTrials,
+		WaitForCancellation: ro.waitForTrials,
+	}
+	// Trials run in their own context only where a refusal may cancel
+	// them, so older searches replay the commands they issued.
+	trialCtx, cancelTrials := ctx, func() {}
+	if ro.stopOnInvalid {
+		trialCtx, cancelTrials = workflow.WithCancel(ctx)
 	}
 	sel := workflow.NewSelector(ctx)
 	var firstErr error
+	stopping := false
 	next, pending := 0, 0
 	launch := func() {
 		j := jobs[next]
@@ -190,16 +225,25 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 		}
 		in := activities.TrainTrialInput{Train: in.Train, TrialID: j.trial, Config: cfg, Fold: j.fold, Folds: s.CV, CVSeed: s.Seed, Scoring: s.Scoring}
 		o := opts
-		o.Summary = fmt.Sprintf("trial %d fold %d/%d: %s", j.trial, j.fold+1, s.CV, paramText(results[j.trial].Params))
-		f := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, o), a.TrainTrial, in)
+		o.Summary = fmt.Sprintf("trial %d fold %d/%d: %s", j.trial, j.fold+1, s.CV, tune.ParamText(results[j.trial].Params))
+		f := workflow.ExecuteActivity(workflow.WithActivityOptions(trialCtx, o), a.TrainTrial, in)
 		sel.AddFuture(f, func(f workflow.Future) {
 			pending--
 			st.Done++
 			st.Running = pending
 			var r activities.TrainTrialResult
 			if err := f.Get(ctx, &r); err != nil {
-				if firstErr == nil && temporal.IsCanceledError(err) {
+				var app *temporal.ApplicationError
+				switch {
+				case firstErr != nil:
+				case temporal.IsCanceledError(err):
 					firstErr = err
+				case ro.stopOnInvalid && errors.As(err, &app) && app.Type() == activities.ErrInvalidInput:
+					firstErr = temporal.NewNonRetryableApplicationError(
+						fmt.Sprintf("%s (trial %d, fold %d/%d; every trial of the search would fail the same way)", app.Message(), j.trial, j.fold+1, s.CV),
+						activities.ErrInvalidInput, nil)
+					stopping = true
+					cancelTrials()
 				}
 				results[j.trial].Status, results[j.trial].Reason = tune.StatusFailed, failureMessage(err)
 				return
@@ -220,7 +264,7 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 	for next < len(jobs) && pending < s.MaxParallel {
 		launch()
 	}
-	draining := func() bool { return waitForTrials && ctx.Err() != nil }
+	draining := func() bool { return stopping || ro.waitForTrials && ctx.Err() != nil }
 	for pending > 0 {
 		sel.Select(ctx)
 		if firstErr != nil && !draining() {
@@ -234,12 +278,4 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 		return firstErr
 	}
 	return ctx.Err()
-}
-
-func paramText(ps []tune.ParamValue) string {
-	parts := make([]string, len(ps))
-	for i, p := range ps {
-		parts[i] = fmt.Sprintf("%s=%v", p.Name, p.Value)
-	}
-	return strings.Join(parts, " ")
 }

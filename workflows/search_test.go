@@ -2,13 +2,19 @@ package workflows
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/mlpipe/mlpipe/activities"
 	"github.com/mlpipe/mlpipe/internal/model"
@@ -166,4 +172,123 @@ func TestMultiClassSearchScoringDefaultsAndChecks(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "f1_macro", "the error names the multi-class counterpart")
 	assert.Zero(t, f.calls, "no trial ran")
+}
+
+// refusingTrials refuses every trial as bad input, as TrainTrial does for
+// labels the model's classes cannot hold; trial 0's second fold (the second
+// launched) runs until the search cancels it before refusing.
+type refusingTrials struct {
+	mu        sync.Mutex
+	calls     int
+	cancelled int
+	release   chan struct{}
+}
+
+const refusal = "search: training label at row 3 is 2 but the model is binary (labels 0 and 1); for three or more classes set hyperparameters.classes or list data.classes"
+
+func (f *refusingTrials) run(ctx context.Context, in activities.TrainTrialInput) (activities.TrainTrialResult, error) {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
+	if in.TrialID == 0 && in.Fold == 1 {
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return activities.TrainTrialResult{}, temporal.NewNonRetryableApplicationError(refusal, activities.ErrInvalidInput, nil)
+}
+
+func runRefusedSearch(t *testing.T, versions ...workflow.Version) (*refusingTrials, error) {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler))) // the refusals are asserted, not logged
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow(HyperparameterSearch)
+	env.RegisterActivity(a)
+	f := &refusingTrials{release: make(chan struct{})}
+	var once sync.Once
+	env.SetOnActivityCanceledListener(func(*activity.Info) {
+		f.mu.Lock()
+		f.cancelled++
+		f.mu.Unlock()
+		once.Do(func() { close(f.release) })
+	})
+	for _, v := range versions {
+		env.OnGetVersion(versionStopOnInvalidInput, workflow.DefaultVersion, 1).Return(v)
+	}
+	env.OnActivity(a.TrainTrial, mock.Anything, mock.Anything).Return(f.run)
+	in := searchInput(tune.StrategyRandom, 12)
+	env.ExecuteWorkflow(HyperparameterSearch, in)
+	require.True(t, env.IsWorkflowCompleted())
+	once.Do(func() { close(f.release) })
+	return f, env.GetWorkflowError()
+}
+
+// A trial refused as bad input ends the search with the activity's
+// message: every other trial shares the input and would be refused too.
+// The trial still running is cancelled, and nothing more is scheduled.
+func TestASearchStopsWhenATrialIsRefusedAsBadInput(t *testing.T) {
+	f, err := runRefusedSearch(t)
+	require.Error(t, err)
+	var app *temporal.ApplicationError
+	require.ErrorAs(t, err, &app)
+	assert.Equal(t, activities.ErrInvalidInput, app.Type())
+	assert.True(t, app.NonRetryable())
+	assert.Contains(t, app.Message(), refusal, "the user reads what to fix")
+	assert.Contains(t, app.Message(), "(trial 0, fold 1/3; every trial of the search would fail the same way)")
+	assert.Equal(t, 1, f.cancelled, "the other trial max_parallel allowed is cancelled")
+	assert.LessOrEqual(t, f.calls, 2, "and nothing more is scheduled (the cancelled one may not have started)")
+}
+
+// Searches started before the change replay as they ran: a refused trial
+// is recorded and every remaining trial is still scheduled.
+func TestASearchOfThePreviousVersionGoesOnAfterABadInput(t *testing.T) {
+	f, err := runRefusedSearch(t, workflow.DefaultVersion)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "every trial failed")
+	assert.Equal(t, 12*3, f.calls)
+	assert.Zero(t, f.cancelled)
+}
+
+// Searches started before the classes-aware defaults keep the binary
+// defaults and run whatever scoring they were given.
+func TestASearchOfThePreviousVersionKeepsTheBinaryDefaults(t *testing.T) {
+	run := func(scoring string, v workflow.Version) ([]string, error) {
+		in := searchInput(tune.StrategyRandom, 2)
+		in.Base.Classes = 3
+		in.Search.Scoring = scoring
+		var mu sync.Mutex
+		var seen []string
+		var s testsuite.WorkflowTestSuite
+		env := s.NewTestWorkflowEnvironment()
+		env.RegisterWorkflow(HyperparameterSearch)
+		env.RegisterActivity(a)
+		env.OnGetVersion(versionWaitForCancelledTrials, workflow.DefaultVersion, 1).Return(v)
+		f := &fakeTrials{}
+		env.OnActivity(a.TrainTrial, mock.Anything, mock.Anything).Return(
+			func(ctx context.Context, in activities.TrainTrialInput) (activities.TrainTrialResult, error) {
+				mu.Lock()
+				seen = append(seen, in.Scoring)
+				mu.Unlock()
+				return f.run(ctx, in)
+			})
+		env.ExecuteWorkflow(HyperparameterSearch, in)
+		require.True(t, env.IsWorkflowCompleted())
+		return seen, env.GetWorkflowError()
+	}
+	seen, err := run("", workflow.DefaultVersion)
+	require.NoError(t, err)
+	require.Len(t, seen, 2*3)
+	for _, sc := range seen {
+		assert.Equal(t, "accuracy", sc, "the binary default, as before")
+	}
+	seen, err = run("f1", workflow.DefaultVersion)
+	require.NoError(t, err, "no scoring check")
+	assert.Len(t, seen, 2*3)
+
+	seen, err = run("f1", 1)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "f1_macro")
+	assert.Empty(t, seen)
 }

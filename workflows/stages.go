@@ -13,6 +13,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/expect"
 	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/spec"
+	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
 // a is only used for its method values: activity names come from them.
@@ -212,7 +213,7 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 	m := res.Model
 	msg := fmt.Sprintf("%d epochs, loss %.4f, %.1fs", m.Epochs, m.Loss, m.Seconds)
 	if sr := p.result.Search; sr != nil {
-		msg = fmt.Sprintf("best of %d trials (%s %.4f ± %.4f: %s), then %s", len(sr.Results), p.in.Search.Scoring, sr.Best.Mean, sr.Best.Std, paramText(sr.Best.Params), msg)
+		msg = fmt.Sprintf("best of %d trials (%s %.4f ± %.4f: %s), then %s", len(sr.Results), p.in.Search.Scoring, sr.Best.Mean, sr.Best.Std, tune.ParamText(sr.Best.Params), msg)
 	}
 	if m.ResumedFrom > 0 {
 		msg += fmt.Sprintf(", resumed from epoch %d", m.ResumedFrom)
@@ -250,7 +251,7 @@ func (p *pipeline) search(ctx workflow.Context, st spec.Stage, fs activities.Fea
 	}
 	p.result.Search = &res
 	p.setState(ctx, st.Name, StateRunning, fmt.Sprintf("search done: best trial %d, %s %.4f ± %.4f (%s); training it on the whole split",
-		res.Best.TrialID, s.Scoring, res.Best.Mean, res.Best.Std, paramText(res.Best.Params)))
+		res.Best.TrialID, s.Scoring, res.Best.Mean, res.Best.Std, tune.ParamText(res.Best.Params)))
 	return res, nil
 }
 

@@ -168,10 +168,19 @@ func printResult(w io.Writer, r workflows.PipelineResult) {
 		if name == metrics.F1Macro {
 			auc = metrics.ROCAUCOVR
 		}
-		fmt.Fprintf(&b, "\n  test %s %.4f, accuracy %.4f, %s %.4f", name, f1, r.Metrics[metrics.Accuracy], auc, r.Metrics[auc])
+		fmt.Fprintf(&b, "\n  test %s %.4f, accuracy %s, %s %s", name, f1, metricText(r.Metrics, metrics.Accuracy), auc, metricText(r.Metrics, auc))
 	}
 	if r.ReportURI != "" {
 		fmt.Fprintf(&b, "\n  report %s", r.ReportURI)
 	}
 	fmt.Fprintln(w, b.String())
+}
+
+// metricText is a result metric to four places, or n/a when the test rows
+// left it undefined (absent from the metrics) rather than zero.
+func metricText(m map[string]float64, name string) string {
+	if v, ok := m[name]; ok {
+		return fmt.Sprintf("%.4f", v)
+	}
+	return "n/a"
 }

@@ -30,6 +30,12 @@ func TestStatusHeadlinesTheModelsOwnF1(t *testing.T) {
 		"  test f1_macro 0.7100, accuracy 0.7400, roc_auc_ovr 0.8800\n", resultText(multi))
 
 	assert.Equal(t, "result: failed\n", resultText(workflows.PipelineResult{Outcome: workflows.StateFailed}))
+
+	// A test split missing a class leaves roc_auc_ovr undefined: n/a,
+	// not a zero that reads as the worst possible model.
+	delete(multi.Metrics, "roc_auc_ovr")
+	assert.Equal(t, "result: rejected_by_gate\n"+
+		"  test f1_macro 0.7100, accuracy 0.7400, roc_auc_ovr n/a\n", resultText(multi))
 }
 
 func TestUsageNamesBothExampleGenerators(t *testing.T) {

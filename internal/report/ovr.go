@@ -43,7 +43,7 @@ func ROCOvRPlot(curves []ClassCurve, macro float64) ([]byte, error) {
 		if len(c.Points) == 0 {
 			// No curve to draw (a class absent from the test rows): the
 			// legend still names it, so its undefined AUC is not lost.
-			p.Legend.Add(name+", no curve")
+			p.Legend.Add(name + ", no curve")
 			continue
 		}
 		xys, err := toXYs("ROC of "+c.Label, c.Points)

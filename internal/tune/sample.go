@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // ParamValue is one sampled hyperparameter. Value is a float64 (whole for
@@ -12,6 +13,17 @@ import (
 type ParamValue struct {
 	Name  string `json:"name"`
 	Value any    `json:"value"`
+}
+
+// ParamText is a trial's parameters on one line, name=value separated by
+// spaces, for activity summaries, stage messages and the report page. A
+// workflow's activity summaries are built with it: keep its output stable.
+func ParamText(ps []ParamValue) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprintf("%s=%v", p.Name, p.Value)
+	}
+	return strings.Join(parts, " ")
 }
 
 // Trial is one point of the search space to train and score.

@@ -119,3 +119,11 @@ func TestSampleRejectsBadInput(t *testing.T) {
 	_, err = Sample(Space{{"l2", Uniform(1, 0)}}, 3, 1)
 	assert.ErrorContains(t, err, "param_distributions.l2: uniform: [1, 0]: low must be less than high")
 }
+
+// ParamText is what activity summaries and the report show for a trial;
+// recorded workflow histories hold its output, so it must not drift.
+func TestParamTextIsOneLineOfNameValuePairs(t *testing.T) {
+	ps := []ParamValue{{"learning_rate", 0.0123}, {"batch_size", 128.0}, {"optimizer", "adam"}, {"l2", nil}, {"epochs", 1e21}}
+	assert.Equal(t, "learning_rate=0.0123 batch_size=128 optimizer=adam l2=<nil> epochs=1e+21", ParamText(ps))
+	assert.Equal(t, "", ParamText(nil))
+}
