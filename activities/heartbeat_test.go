@@ -74,22 +74,30 @@ func (o *heartbeatsOutbound) RecordHeartbeat(ctx context.Context, details ...any
 	o.Next.RecordHeartbeat(ctx, details...)
 }
 
-// slowCheckpoint is a store where writing one checkpoint takes as long as
-// a long epoch (an L-BFGS iteration on a big split) would.
+// slowCheckpoint is a store where writing one checkpoint holds the epoch
+// up, as a long epoch (an L-BFGS iteration on a big split) would: until
+// done says so, or for at most limit. No timing is asserted: with
+// heartbeats on their own clock the hold ends as soon as two have gone
+// out; with heartbeats once per epoch it runs to the limit and the test
+// fails on the count.
 type slowCheckpoint struct {
 	artifact.Store
 	suffix   string
-	delay    time.Duration
+	limit    time.Duration
+	done     func(from time.Time) bool
 	mu       sync.Mutex
 	from, to time.Time
 }
 
 func (s *slowCheckpoint) Put(ctx context.Context, key string, r io.Reader, mediaType string) (artifact.Ref, error) {
 	if strings.HasSuffix(key, s.suffix) {
+		from := time.Now()
 		s.mu.Lock()
-		s.from = time.Now()
+		s.from = from
 		s.mu.Unlock()
-		time.Sleep(s.delay)
+		for deadline := from.Add(s.limit); time.Now().Before(deadline) && !s.done(from); {
+			time.Sleep(20 * time.Millisecond)
+		}
 		s.mu.Lock()
 		s.to = time.Now()
 		s.mu.Unlock()
@@ -105,7 +113,7 @@ func (s *slowCheckpoint) Put(ctx context.Context, key string, r io.Reader, media
 func TestTrainModelHeartbeatsBetweenEpochs(t *testing.T) {
 	acts, store := newActs(t)
 	fs := engineer(t, acts, ingest(t, acts, 200), churnFeatures())
-	slow := &slowCheckpoint{Store: store, suffix: "/epoch-0002.json", delay: 2*activities.TrialHeartbeatInterval + 300*time.Millisecond}
+	slow := &slowCheckpoint{Store: store, suffix: "/epoch-0002.json", limit: 20 * activities.TrialHeartbeatInterval}
 	acts.Store, acts.CheckpointEvery = slow, 1
 	cfg := exampleConfig()
 	cfg.Epochs = 3
@@ -113,6 +121,7 @@ func TestTrainModelHeartbeatsBetweenEpochs(t *testing.T) {
 	run := func(details ...any) (activities.TrainModelResult, []recordedBeat) {
 		t.Helper()
 		rec := &heartbeats{}
+		slow.done = func(from time.Time) bool { return len(rec.between(from, time.Now().Add(time.Second))) >= 2 }
 		var s testsuite.WorkflowTestSuite
 		s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 		env := s.NewTestActivityEnvironment()
