@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,23 +27,33 @@ import (
 // approval, registration, and the real gateway answering with every
 // class's probability, as the registered bundle computes them, and
 // scoring late feedback per class.
-func TestMulticlassPipelineTrainsGatesAndServesThreeClasses(t *testing.T) {
-	s := startStack(t)
+// plansExample copies the named files of dev/examples/plans into a folder
+// of the test's, pointing them at the stack's gateway and applying the
+// replacements (old, new pairs), and generates rows of plans data for
+// them. It returns the folder.
+func (s *stack) plansExample(t *testing.T, rows int, files []string, replacements ...string) string {
+	t.Helper()
 	dir := filepath.Join(s.tmp, "plans")
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "data"), 0o755))
 	root := testenv.ModuleRoot(t)
-	for _, f := range []string{"pipeline.yaml", "hyperparameters.yaml"} {
+	r := strings.NewReplacer(append([]string{"http://127.0.0.1:8080", s.gateway}, replacements...)...)
+	for _, f := range files {
 		b, err := os.ReadFile(filepath.Join(root, "dev/examples/plans", f))
 		require.NoError(t, err)
-		text := strings.ReplaceAll(string(b), "http://127.0.0.1:8080", s.gateway)
-		text = strings.ReplaceAll(text, "epochs: 40", "epochs: 15") // short: the test is about the path, not the fit
-		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte(text), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte(r.Replace(string(b))), 0o644))
 	}
-	out, code := s.mlpipe("gen", "plans", "--rows", "1500", "--seed", "5", "-o", filepath.Join(dir, "data/plans.csv"))
+	out, code := s.mlpipe("gen", "plans", "--rows", strconv.Itoa(rows), "--seed", "5", "-o", filepath.Join(dir, "data/plans.csv"))
 	require.Equal(t, 0, code, out)
+	return dir
+}
+
+func TestMulticlassPipelineTrainsGatesAndServesThreeClasses(t *testing.T) {
+	s := startStack(t)
+	// Short: the test is about the path, not the fit.
+	dir := s.plansExample(t, 1500, []string{"pipeline.yaml", "hyperparameters.yaml"}, "epochs: 40", "epochs: 15")
 
 	id := "plans-it"
-	out, code = s.mlpipe("run", "-f", filepath.Join(dir, "pipeline.yaml"), "--id", id, "--detach", "--set", "evaluation.bootstrap=200")
+	out, code := s.mlpipe("run", "-f", filepath.Join(dir, "pipeline.yaml"), "--id", id, "--detach", "--set", "evaluation.bootstrap=200")
 	require.Equal(t, 0, code, out)
 	st := s.waitForState(id, workflows.StateWaiting)
 	assert.Regexp(t, `^f1_macro 0\.\d+, accuracy 0\.\d+, roc_auc_ovr 0\.\d+ on 300 rows, 3 classes$`, st.Stages[4].Message)

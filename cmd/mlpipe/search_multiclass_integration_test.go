@@ -4,13 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mlpipe/mlpipe/internal/testenv"
 	"github.com/mlpipe/mlpipe/internal/tune"
 	"github.com/mlpipe/mlpipe/workflows"
 )
@@ -23,25 +21,12 @@ import (
 // replays it).
 func TestMulticlassSearchOnThePlansExample(t *testing.T) {
 	s := startStack(t)
-	dir := filepath.Join(s.tmp, "plans")
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "data"), 0o755))
-	root := testenv.ModuleRoot(t)
-	for _, f := range []string{"pipeline.yaml", "hyperparameters.yaml", "search.yaml"} {
-		b, err := os.ReadFile(filepath.Join(root, "dev/examples/plans", f))
-		require.NoError(t, err)
-		text := strings.ReplaceAll(string(b), "http://127.0.0.1:8080", s.gateway)
-		// Short: the test is about the path, and the recorded history
-		// stays small.
-		text = strings.ReplaceAll(text, "epochs: 40", "epochs: 10")
-		text = strings.ReplaceAll(text, "n_iter: 4", "n_iter: 3")
-		text = strings.ReplaceAll(text, "cv: 3", "cv: 2")
-		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte(text), 0o644))
-	}
-	out, code := s.mlpipe("gen", "plans", "--rows", "1000", "--seed", "5", "-o", filepath.Join(dir, "data/plans.csv"))
-	require.Equal(t, 0, code, out)
+	// Short: the test is about the path, and the recorded history stays small.
+	dir := s.plansExample(t, 1000, []string{"pipeline.yaml", "hyperparameters.yaml", "search.yaml"},
+		"epochs: 40", "epochs: 10", "n_iter: 4", "n_iter: 3", "cv: 3", "cv: 2")
 
 	id := "plans-search-it"
-	out, code = s.mlpipe("run", "-f", filepath.Join(dir, "pipeline.yaml"), "--id", id, "--detach",
+	out, code := s.mlpipe("run", "-f", filepath.Join(dir, "pipeline.yaml"), "--id", id, "--detach",
 		"--set", "stages.model_training.params=[hyperparameters.yaml, search.yaml]", "--set", "evaluation.bootstrap=200")
 	require.Equal(t, 0, code, out)
 	st := s.waitForState(id, workflows.StateWaiting)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -33,17 +34,7 @@ func TestMLPGradientsMatchFiniteDifferences(t *testing.T) {
 				require.NoError(t, err)
 				return runOnce(t, g, X, labels, idx, cw, total)
 			}
-			analytic := run(m).grads
-			const h = 1e-6
-			for pi, p := range m.Params {
-				for j := range p.Data {
-					plus, minus := m.Clone(), m.Clone()
-					plus.Params[pi].Data[j] += h
-					minus.Params[pi].Data[j] -= h
-					numeric := (run(plus).cost - run(minus).cost) / (2 * h)
-					assert.InDelta(t, numeric, analytic[pi][j], 1e-6, "%s, %d classes, %s[%d]", act, classes, p.Name, j)
-				}
-			}
+			checkGradients(t, m, run, fmt.Sprintf("%s, %d classes", act, classes))
 		}
 	}
 }
@@ -70,6 +61,13 @@ func TestDropoutGradientsMatchFiniteDifferences(t *testing.T) {
 		require.NoError(t, err)
 		return runOnceWith(t, g, X, y, idx, cw, 30, rand.New(rand.NewPCG(3, 4)))
 	}
+	checkGradients(t, m, run, "dropout 0.3")
+}
+
+// checkGradients compares the gradient run computes for m with central
+// finite differences of its cost, parameter by parameter.
+func checkGradients(t *testing.T, m *Model, run func(*Model) step, what string) {
+	t.Helper()
 	analytic := run(m).grads
 	const h = 1e-6
 	for pi, p := range m.Params {
@@ -78,7 +76,7 @@ func TestDropoutGradientsMatchFiniteDifferences(t *testing.T) {
 			plus.Params[pi].Data[j] += h
 			minus.Params[pi].Data[j] -= h
 			numeric := (run(plus).cost - run(minus).cost) / (2 * h)
-			assert.InDelta(t, numeric, analytic[pi][j], 1e-6, "%s[%d]", p.Name, j)
+			assert.InDelta(t, numeric, analytic[pi][j], 1e-6, "%s: %s[%d]", what, p.Name, j)
 		}
 	}
 }
