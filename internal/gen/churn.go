@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -94,12 +93,9 @@ func ChurnRows(rows int, seed int64, now time.Time) []ChurnRow {
 
 // Churn writes rows generated customers as CSV with the ChurnColumns header.
 func Churn(w io.Writer, rows int, seed int64, now time.Time) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(ChurnColumns); err != nil {
-		return fmt.Errorf("write churn header: %w", err)
-	}
-	rec := make([]string, len(ChurnColumns))
-	for _, r := range ChurnRows(rows, seed, now) {
+	rs := ChurnRows(rows, seed, now)
+	return writeCSV(w, "churn", ChurnColumns, len(rs), func(i int, rec []string) {
+		r := rs[i]
 		rec[0] = r.CustomerID
 		rec[1] = ""
 		if r.Age != nil {
@@ -115,15 +111,7 @@ func Churn(w io.Writer, rows int, seed int64, now time.Time) error {
 		if r.Churned {
 			rec[8] = "yes"
 		}
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("write churn row: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write churn csv: %w", err)
-	}
-	return nil
+	})
 }
 
 // poisson draws by Knuth's method; fine for the small means used here.

@@ -79,14 +79,7 @@ func TestChurnIsLearnable(t *testing.T) {
 		{Column: "age"}, {Column: "status"}, {Column: "plan"}, {Column: "tenure_months"},
 		{Column: "monthly_charges"}, {Column: "support_calls"}, {Column: "last_activity"},
 	}, Split: features.SplitSpec{Seed: 1}}
-	train, test, err := features.Split(f, spec)
-	require.NoError(t, err)
-	tr, err := features.Fit(f.Take(train), spec)
-	require.NoError(t, err)
-	Xtr, ytr, err := tr.Apply(f.Take(train))
-	require.NoError(t, err)
-	Xte, yte, err := tr.Apply(f.Take(test))
-	require.NoError(t, err)
+	Xtr, ytr, Xte, yte, tr := engineer(t, f, spec)
 
 	w := fitLogistic(Xtr, ytr, tr.NumOutputs())
 	f1 := f1Score(w, Xte, yte, tr.NumOutputs())
@@ -142,3 +135,18 @@ func dot(w, row []float64) float64 {
 }
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
+
+// engineer splits f as spec says, fits the transform on the training rows
+// and applies it to both parts.
+func engineer(t *testing.T, f *frame.Frame, spec features.Spec) (Xtr, ytr, Xte, yte []float64, tr *features.Transform) {
+	t.Helper()
+	train, test, err := features.Split(f, spec)
+	require.NoError(t, err)
+	tr, err = features.Fit(f.Take(train), spec)
+	require.NoError(t, err)
+	Xtr, ytr, err = tr.Apply(f.Take(train))
+	require.NoError(t, err)
+	Xte, yte, err = tr.Apply(f.Take(test))
+	require.NoError(t, err)
+	return Xtr, ytr, Xte, yte, tr
+}

@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -93,12 +92,9 @@ func draw(rng *rand.Rand, z []float64) int {
 
 // Plans writes rows generated customers as CSV with the PlanColumns header.
 func Plans(w io.Writer, rows int, seed int64) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(PlanColumns); err != nil {
-		return fmt.Errorf("write plans header: %w", err)
-	}
-	rec := make([]string, len(PlanColumns))
-	for _, r := range PlanRows(rows, seed) {
+	rs := PlanRows(rows, seed)
+	return writeCSV(w, "plans", PlanColumns, len(rs), func(i int, rec []string) {
+		r := rs[i]
 		rec[0] = r.CustomerID
 		rec[1] = ""
 		if r.Age != nil {
@@ -109,13 +105,5 @@ func Plans(w io.Writer, rows int, seed int64) error {
 		rec[4] = strconv.FormatFloat(r.UsageGB, 'f', 1, 64)
 		rec[5] = r.Region
 		rec[6] = r.Plan
-		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("write plans row: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write plans csv: %w", err)
-	}
-	return nil
+	})
 }

@@ -53,14 +53,7 @@ func TestPlansAreLearnable(t *testing.T) {
 	spec := features.Spec{Target: "plan", NumClasses: 3, Columns: []features.ColumnSpec{
 		{Column: "age", Impute: "median"}, {Column: "income"}, {Column: "household"}, {Column: "usage_gb"}, {Column: "region"},
 	}, Split: features.SplitSpec{Seed: 1}}
-	train, test, err := features.Split(f, spec)
-	require.NoError(t, err)
-	tr, err := features.Fit(f.Take(train), spec)
-	require.NoError(t, err)
-	Xtr, ytr, err := tr.Apply(f.Take(train))
-	require.NoError(t, err)
-	Xte, yte, err := tr.Apply(f.Take(test))
-	require.NoError(t, err)
+	Xtr, ytr, Xte, yte, tr := engineer(t, f, spec)
 	m, err := model.Train(t.Context(), Xtr, ytr, tr.NumOutputs(), model.Config{Classes: 3, Epochs: 30, LearningRate: 0.05, BatchSize: 64, Seed: 1}, nil, nil)
 	require.NoError(t, err)
 	p, err := m.PredictClassProba(Xte, tr.NumOutputs())
