@@ -45,7 +45,8 @@ type TrainTrialResult struct {
 }
 
 // TrainTrial trains one configuration on all folds but one and scores it
-// on the held-out fold. It heartbeats every TrialHeartbeatInterval with the
+// on the held-out fold, holding one of the worker's slots (Slots) only
+// while it fits. It heartbeats every TrialHeartbeatInterval with the
 // last epoch's stats, from the start (reading the matrix included) and
 // whatever an epoch's length, so the search can use a short heartbeat
 // timeout: a cancelled search then reaches the trial within seconds, and
@@ -82,6 +83,10 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 	val := folds[in.Fold]
 	trainX, trainY := rows(m, tune.TrainRows(m.Rows(), val))
 	valX, valY := rows(m, val)
+	release, err := acquireSlot(ctx)
+	if err != nil {
+		return res, err
+	}
 	start := time.Now()
 	var last model.EpochStats
 	fit, err := model.Train(ctx, trainX, trainY, m.Cols(), cfg, nil, func(st model.EpochStats, _ *model.Checkpoint) error {
@@ -89,6 +94,7 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 		beat.set(st)
 		return nil
 	})
+	release()
 	res.Seconds, res.Epochs, res.Loss = time.Since(start).Seconds(), last.Epoch, last.Loss
 	switch {
 	case errors.Is(err, model.ErrDiverged):

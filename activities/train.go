@@ -73,6 +73,11 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 		every = 5
 	}
 	ckPrefix := fmt.Sprintf("checkpoints/%s/%s/%s/", in.Model, in.WorkflowID, info.ActivityID)
+	release, err := acquireSlot(ctx)
+	if err != nil {
+		return TrainModelResult{}, err
+	}
+	defer release()
 	start := time.Now()
 	var last model.EpochStats
 	m, err := model.Train(ctx, train.X, train.Y, train.Cols(), cfg, resume, func(st model.EpochStats, ck *model.Checkpoint) error {
@@ -94,6 +99,7 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 	if err != nil {
 		return TrainModelResult{}, fmt.Errorf("train %s: %w", in.Model, err)
 	}
+	release()
 	b := bundle.Bundle{
 		Format: bundle.Format, Name: in.Model, Labels: in.Features.Labels, Threshold: 0.5,
 		Transform: &tr, Model: m,

@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"context"
 	"runtime"
 
 	"go.temporal.io/sdk/activity"
@@ -49,14 +50,49 @@ func NewCPU(c client.Client, acts *activities.Activities) worker.Worker {
 	return w
 }
 
-// NewGPU builds the worker for mlpipe-gpu. It runs one training activity
-// per slot: one per device with the CUDA engine, else one per CPU core
-// (slots <= 0 picks that default).
-func NewGPU(c client.Client, acts *activities.Activities, slots int) worker.Worker {
+// GPUOptions shape the worker for mlpipe-gpu.
+type GPUOptions struct {
+	// Slots is how many fits run at once: one per CUDA device, or one per
+	// CPU core on the CPU engine (<= 0 picks DefaultSlots).
+	Slots int
+	// Prefetch is how many training activities the worker holds beyond
+	// its slots, their data read and their fold cut, each waiting for a
+	// slot: 0 is none, PrefetchPerSlot one per slot. A freed slot then
+	// passes to the next fit at once instead of waiting for a poll; that
+	// matters for fits of tens of milliseconds. With hour-long fits over
+	// several GPU workers use 0, so that no worker holds a trial that an
+	// idle one could start.
+	Prefetch int
+}
+
+// PrefetchPerSlot, as GPUOptions.Prefetch, holds one activity per slot
+// beyond the slots (`mlpipe worker --prefetch`'s default).
+const PrefetchPerSlot = -1
+
+// minActivityPollers is the least number of concurrent polls the GPU
+// worker keeps on mlpipe-gpu: one per task-queue partition of a Temporal
+// server's default configuration (4). A backlogged task waits in one
+// partition until a poll reaches that partition, so with fewer pollers
+// than partitions queued trials wait tens of milliseconds each.
+const minActivityPollers = 4
+
+// NewGPU builds the worker for mlpipe-gpu. Its training activities hold
+// one of its slots while they fit (activities.Slots).
+func NewGPU(c client.Client, acts *activities.Activities, o GPUOptions) worker.Worker {
+	slots := o.Slots
 	if slots <= 0 {
 		slots = DefaultSlots()
 	}
-	w := worker.New(c, workflows.TaskQueueGPU, worker.Options{MaxConcurrentActivityExecutionSize: slots})
+	prefetch := o.Prefetch
+	if prefetch == PrefetchPerSlot {
+		prefetch = slots
+	}
+	prefetch = max(prefetch, 0)
+	w := worker.New(c, workflows.TaskQueueGPU, worker.Options{
+		MaxConcurrentActivityExecutionSize: slots + prefetch,
+		MaxConcurrentActivityTaskPollers:   max(minActivityPollers, slots+prefetch),
+		BackgroundActivityContext:          activities.WithSlots(context.Background(), activities.NewSlots(slots)),
+	})
 	RegisterGPU(w, acts)
 	return w
 }

@@ -65,11 +65,16 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	// Searches started before this version recorded a trial's bad input
 	// and went on scheduling every other trial.
 	stopOnInvalid := workflow.GetVersion(ctx, versionStopOnInvalidInput, workflow.DefaultVersion, 1) == 1
+	// Searches started before this version defaulted max_parallel to 4.
+	deepQueue := workflow.GetVersion(ctx, versionDefaultMaxParallel16, workflow.DefaultVersion, 1) == 1
 	s := in.Search.Defaults()
 	if waitForTrials {
 		// The scoring's default follows the model's classes (f1_macro for
 		// three or more); binary searches get the defaults they always had.
 		s = in.Search.DefaultsFor(in.Base.Classes)
+	}
+	if in.Search.MaxParallel == 0 && !deepQueue {
+		s.MaxParallel = 4
 	}
 	st := SearchStatus{Strategy: s.Strategy}
 	if err := workflow.SetQueryHandler(ctx, QueryStatus, func() (SearchStatus, error) { return st, nil }); err != nil {
@@ -163,6 +168,10 @@ const versionWaitForCancelledTrials = "search-waits-for-cancelled-trials"
 // refused as bad input, cancelling and waiting for the running trials,
 // instead of scheduling every remaining trial to fail the same way.
 const versionStopOnInvalidInput = "search-stops-on-invalid-input"
+
+// versionDefaultMaxParallel16 marks searches whose max_parallel defaults to
+// tune.DefaultMaxParallel (16) rather than 4.
+const versionDefaultMaxParallel16 = "search-default-max-parallel-16"
 
 // trialHeartbeatTimeout is short so that a cancelled search reaches its
 // trials within the SDK's heartbeat throttle (0.8 of it) and a lost worker

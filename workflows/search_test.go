@@ -292,3 +292,56 @@ func TestASearchOfThePreviousVersionKeepsTheBinaryDefaults(t *testing.T) {
 	assert.Contains(t, err.Error(), "f1_macro")
 	assert.Empty(t, seen)
 }
+
+// With max_parallel left out, a search keeps tune.DefaultMaxParallel (16)
+// trials scheduled, enough to keep a worker's slots and prefetch busy
+// while the workflow schedules more; searches started before that default
+// replay with 4.
+func TestASearchWithoutMaxParallelKeepsSixteenTrialsScheduled(t *testing.T) {
+	assert.Equal(t, tune.DefaultMaxParallel, peakScheduled(t, 1, tune.DefaultMaxParallel, 5*time.Second), "16 trial×folds at once")
+	assert.Equal(t, 4, peakScheduled(t, workflow.DefaultVersion, 5, 300*time.Millisecond), "the previous default")
+}
+
+// peakScheduled runs a 12 × 3 search without max_parallel at version v of
+// its default and returns the most trial×folds in flight at once. The
+// first target trials wait until target are in flight, or for wait, so the
+// peak shows what the search schedules, not how fast the mocks return.
+func peakScheduled(t *testing.T, v workflow.Version, target int, wait time.Duration) int {
+	in := searchInput(tune.StrategyRandom, 12)
+	in.Search.MaxParallel = 0
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute)
+	env.RegisterWorkflow(HyperparameterSearch)
+	env.RegisterActivity(a)
+	env.OnGetVersion(versionDefaultMaxParallel16, workflow.DefaultVersion, 1).Return(v)
+	f := &fakeTrials{}
+	var mu sync.Mutex
+	inFlight, arrived, peak, closed := 0, 0, 0, false
+	full := make(chan struct{})
+	env.OnActivity(a.TrainTrial, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.TrainTrialInput) (activities.TrainTrialResult, error) {
+			mu.Lock()
+			inFlight++
+			arrived++
+			first := arrived <= target
+			if peak = max(peak, inFlight); inFlight == target && !closed {
+				closed = true
+				close(full)
+			}
+			mu.Unlock()
+			defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+			if first {
+				select {
+				case <-full:
+				case <-time.After(wait):
+				}
+			}
+			return f.run(ctx, in)
+		})
+	env.ExecuteWorkflow(HyperparameterSearch, in)
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	assert.Equal(t, 12*3, f.calls)
+	return peak
+}

@@ -92,7 +92,7 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	stop, err := startWorkers(ctx, c, acts, []string{"cpu", "gpu"}, 0, m.Logger)
+	stop, err := startWorkers(ctx, c, acts, []string{"cpu", "gpu"}, workers.GPUOptions{Prefetch: workers.PrefetchPerSlot}, m.Logger)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,8 @@ import (
 func (m *Main) worker(ctx context.Context, args []string) error {
 	fs := newFlags("worker")
 	queue := fs.String("queue", "cpu", "task queue: cpu (mlpipe-cpu) or gpu (mlpipe-gpu)")
-	slots := fs.Int("slots", 0, "concurrent training activities on the gpu queue (default: one per CPU core on this CPU build)")
+	slots := fs.Int("slots", 0, "fits running at once on the gpu queue (default: one per CUDA device, or one per CPU core on the CPU build)")
+	prefetch := fs.Int("prefetch", workers.PrefetchPerSlot, "training activities held beyond the slots, ready to fit when a slot frees (default: one per slot; 0 for hour-long fits over several GPU workers)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -25,7 +26,7 @@ func (m *Main) worker(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
-	stop, err := startWorkers(ctx, c, acts, []string{*queue}, *slots, m.Logger)
+	stop, err := startWorkers(ctx, c, acts, []string{*queue}, workers.GPUOptions{Slots: *slots, Prefetch: *prefetch}, m.Logger)
 	if err != nil {
 		return err
 	}

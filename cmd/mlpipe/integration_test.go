@@ -93,7 +93,7 @@ func (s *stack) startWorkers() {
 	require.NoError(s.t, err)
 	c, err := workers.Dial(ctx, s.srv.HostPort, logger)
 	require.NoError(s.t, err)
-	stop, err := startWorkers(ctx, c, acts, s.queues, 2, logger)
+	stop, err := startWorkers(ctx, c, acts, s.queues, workers.GPUOptions{Slots: 2, Prefetch: workers.PrefetchPerSlot}, logger)
 	require.NoError(s.t, err)
 	var once sync.Once
 	s.stopWorkers = func() { once.Do(func() { stop(); c.Close(); cancel() }) }

@@ -32,7 +32,7 @@ func newActivities(ctx context.Context, s config.Settings) (*activities.Activiti
 }
 
 // startWorkers runs the CPU and/or GPU workers until ctx ends.
-func startWorkers(ctx context.Context, c client.Client, acts *activities.Activities, queues []string, slots int, logger *slog.Logger) (func(), error) {
+func startWorkers(ctx context.Context, c client.Client, acts *activities.Activities, queues []string, gpu workers.GPUOptions, logger *slog.Logger) (func(), error) {
 	if err := workers.EnsureSearchAttributes(ctx, c, ""); err != nil {
 		logger.Warn("search attributes", "error", err)
 	}
@@ -48,11 +48,14 @@ func startWorkers(ctx context.Context, c client.Client, acts *activities.Activit
 		case "cpu":
 			w = workers.NewCPU(c, acts)
 		case "gpu":
-			if slots <= 0 {
-				slots = workers.DefaultSlots()
+			if gpu.Slots <= 0 {
+				gpu.Slots = workers.DefaultSlots()
 			}
-			logger.Info("training engine", "engine", model.Engine, "slots", slots)
-			w = workers.NewGPU(c, acts, slots)
+			if gpu.Prefetch == workers.PrefetchPerSlot {
+				gpu.Prefetch = gpu.Slots
+			}
+			logger.Info("training engine", "engine", model.Engine, "slots", gpu.Slots, "prefetch", gpu.Prefetch)
+			w = workers.NewGPU(c, acts, gpu)
 		default:
 			stop()
 			return nil, usageErr("--queue %q: use cpu or gpu", q)

@@ -9,7 +9,7 @@ import (
 
 func TestSearchDefaultsMatchRandomizedSearchCV(t *testing.T) {
 	s := Search{ParamDistributions: mixedSpace}.Defaults()
-	assert.Equal(t, Search{Strategy: "random", NIter: 10, CV: 5, Scoring: "accuracy", MaxParallel: 4, ParamDistributions: mixedSpace}, s)
+	assert.Equal(t, Search{Strategy: "random", NIter: 10, CV: 5, Scoring: "accuracy", MaxParallel: 16, ParamDistributions: mixedSpace}, s)
 	assert.NoError(t, s.Validate())
 }
 

@@ -33,6 +33,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/spec"
 	"github.com/mlpipe/mlpipe/internal/tune"
+	"github.com/mlpipe/mlpipe/workers"
 	"github.com/mlpipe/mlpipe/workflows"
 )
 
@@ -113,7 +114,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 
 	// (ii) mlpipe: the search on a real stack, the best retrained as the
 	// pipeline's model_training does after its search.
-	st, err := stack.Start(ctx, stack.Options{Slots: o.slots})
+	st, err := stack.Start(ctx, stack.Options{Slots: o.slots, Prefetch: workers.PrefetchPerSlot})
 	if err != nil {
 		return err
 	}

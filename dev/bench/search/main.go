@@ -32,13 +32,14 @@ import (
 	"github.com/mlpipe/mlpipe/internal/matrix"
 	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/tune"
+	"github.com/mlpipe/mlpipe/workers"
 	"github.com/mlpipe/mlpipe/workflows"
 )
 
 type options struct {
 	rows, cols, smallRows, smallCols int
 	iter, cv, slots, maxParallel     int
-	partitions                       int
+	partitions, prefetch             int
 	smallEpochs, epochs              int
 	sweep                            []int
 	only, python, trace              string
@@ -64,8 +65,9 @@ func main() {
 	flag.IntVar(&o.iter, "iter", 20, "n_iter: sampled configurations")
 	flag.IntVar(&o.cv, "cv", 5, "folds per configuration")
 	flag.IntVar(&o.slots, "slots", 2, "GPU worker slots; scikit-learn gets n_jobs of the same")
-	flag.IntVar(&o.maxParallel, "max-parallel", 0, "the search's max_parallel (default 2 × slots, as joblib's pre_dispatch 2*n_jobs)")
-	flag.StringVar(&sweep, "sweep", "2,8", "other max_parallel values to run the small problem with (mlpipe only); empty: none")
+	flag.IntVar(&o.maxParallel, "max-parallel", 0, "the search's max_parallel (default: the spec's default, tune.DefaultMaxParallel)")
+	flag.StringVar(&sweep, "sweep", "4,8", "other max_parallel values to run the small problem with (mlpipe only); empty: none")
+	flag.IntVar(&o.prefetch, "prefetch", workers.PrefetchPerSlot, "GPU worker prefetch: activities held beyond the slots (-1: one per slot, mlpipe worker's default; 0: none)")
 	flag.IntVar(&o.partitions, "partitions", 0, "task-queue partitions of the dev server (0: its default, 4)")
 	flag.IntVar(&o.smallEpochs, "small-epochs", 30, "epochs (max_iter) on the small problem")
 	flag.IntVar(&o.epochs, "epochs", 5, "epochs (max_iter) on the large set, as the training benchmark's MLP")
@@ -76,7 +78,7 @@ func main() {
 	flag.Int64Var(&o.seed, "seed", 7, "sampling and fold seed (both sides)")
 	flag.Parse()
 	if o.maxParallel <= 0 {
-		o.maxParallel = 2 * o.slots
+		o.maxParallel = tune.DefaultMaxParallel
 	}
 	for _, f := range strings.FieldsFunc(sweep, func(r rune) bool { return r == ',' || r == ' ' }) {
 		n, err := strconv.Atoi(f)
@@ -127,7 +129,7 @@ func run(ctx context.Context, w io.Writer, o options) error {
 	if len(problems) == 0 {
 		return fmt.Errorf("-only %q: use small or large", o.only)
 	}
-	st, err := stack.Start(ctx, stack.Options{Slots: o.slots, Partitions: o.partitions})
+	st, err := stack.Start(ctx, stack.Options{Slots: o.slots, Prefetch: o.prefetch, Partitions: o.partitions})
 	if err != nil {
 		return err
 	}
@@ -204,7 +206,7 @@ func runProblem(ctx context.Context, st *stack.Stack, dir string, i int, p probl
 			return res, err
 		}
 	}
-	res.mp, res.mBest = r.Stats(o.slots), r.Result.Best.Mean
+	res.mp, res.mBest = r.Stats(o.slots, o.slots+o.heldExtra()), r.Result.Best.Mean
 	return res, nil
 }
 
@@ -239,19 +241,26 @@ func print(w io.Writer, o options, out []outcome) {
 			r.mp.SumFit, r.sk.FitSeconds, r.mp.Efficiency, skEff, r.mBest, skBest)
 	}
 	fmt.Fprintln(w, "\nWhere mlpipe's time went, per trial×fold activity, from the workflow history (ms):")
-	fmt.Fprintln(w, "\n| problem | max_parallel | efficiency | fit | not fit: (wall × slots − Σ fit) / fits | in the activity, not fit | idle slot | refill gap mean | refill gap p95 | start → first trial | last trial → end |")
+	fmt.Fprintln(w, "\n| problem | max_parallel | prefetch | efficiency | fit | slot time not fitting: (wall × slots − Σ fit) / fits | held, not fitting | refill gap mean | refill gap p95 | start → first trial | last trial → end |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range out {
 		s := r.mp
-		fmt.Fprintf(w, "| %s | %d | %.2f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", r.p.name, r.maxParallel, s.Efficiency,
-			1000*s.SumFit/float64(s.Trials), ms(s.Overhead), ms(s.InActivity), ms(s.Idle), ms(s.Refill), ms(s.Refill95), ms(s.Lead), ms(s.Trail))
+		fmt.Fprintf(w, "| %s | %d | %d | %.2f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", r.p.name, r.maxParallel, o.heldExtra(), s.Efficiency,
+			1000*s.SumFit/float64(s.Trials), ms(s.Overhead), ms(s.Held), ms(s.Refill), ms(s.Refill95), ms(s.Lead), ms(s.Trail))
 	}
 	fmt.Fprintln(w, "\nfit: model.Train inside TrainTrial (the activity's own clock). Efficiency: Σ fit / (wall × slots), wall from the client's start call "+
-		"to its result; for scikit-learn Σ(fit + score) / (wall × n_jobs) from cv_results_. Not fit = in the activity (ActivityTaskStarted → "+
-		"Completed minus fit: task delivery, cutting the fold from the cached matrix, predicting, scoring, the result's trip back) + idle slot "+
-		"(no activity held the slot: dispatch, the workflow's start and end, the tail). Refill gap: a trial's end to the next trial's start "+
-		"on the freed slot, from the history's timestamps. With max_parallel = slots every refill waits for a workflow task to schedule "+
-		"the next trial; with more, the next trial is already queued on mlpipe-gpu.")
+		"to its result; for scikit-learn Σ(fit + score) / (wall × n_jobs) from cv_results_. Held, not fitting: ActivityTaskStarted → Completed "+
+		"minus fit (cutting the fold from the cached matrix, waiting for a slot when prefetched, predicting, scoring, the result's trip back). "+
+		"Refill gap: a trial's end to the worker's next trial start, from the history's timestamps. The worker holds slots + prefetch "+
+		"activities; max_parallel must stay above that, or the queue on mlpipe-gpu runs dry while the workflow schedules the next trials.")
+}
+
+// heldExtra is the GPU worker's prefetch as it runs (-prefetch resolved).
+func (o options) heldExtra() int {
+	if o.prefetch == workers.PrefetchPerSlot {
+		return o.slots
+	}
+	return max(o.prefetch, 0)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -47,6 +47,9 @@ type Stack struct {
 type Options struct {
 	// Slots is the GPU worker's concurrency (`mlpipe worker --slots`).
 	Slots int
+	// Prefetch is the GPU worker's prefetch, as workers.GPUOptions's
+	// (workers.PrefetchPerSlot: `mlpipe worker`'s default).
+	Prefetch int
 	// Partitions, when > 0, sets the dev server's task-queue partitions
 	// (matching.numTaskqueueRead/WritePartitions; the server's default is 4).
 	Partitions int
@@ -85,7 +88,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	acts := &activities.Activities{Store: s.Store, Registry: registry.New(s.Store), HTTP: &http.Client{Timeout: 10 * time.Second}}
-	for _, w := range []worker.Worker{workers.NewCPU(s.Client, acts), workers.NewGPU(s.Client, acts, slots)} {
+	for _, w := range []worker.Worker{workers.NewCPU(s.Client, acts), workers.NewGPU(s.Client, acts, workers.GPUOptions{Slots: slots, Prefetch: o.Prefetch})} {
 		if err := w.Start(); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("start worker: %w", err)

@@ -84,12 +84,11 @@ func (r *Run) readHistory(ctx context.Context, c client.Client) error {
 // Stats splits the workers' time (wall × slots) into what trials spent
 // training and what went elsewhere, per trial:
 //
-//	wall × slots = Σ fit + Σ (activity span − fit) + idle slot time
+//	wall × slots − Σ fit = the time the slots did not train
 //
 // Fit is model.Train inside the activity; the span is the history's
-// ActivityTaskStarted → Completed; idle slot time is what no activity held,
-// which is Temporal's dispatch (a slot freed, the next task reaching it), the
-// workflow's start and end, and the tail when fewer trials than slots remain.
+// ActivityTaskStarted → Completed. A worker with prefetch holds more
+// activities than slots, so a span also holds the wait for a slot.
 type Stats struct {
 	Trials int
 	Wall   time.Duration
@@ -98,12 +97,15 @@ type Stats struct {
 	SumFit, SumSpan float64
 	// Efficiency is SumFit / (Wall × Slots).
 	Efficiency float64
-	// Overhead is (Wall × Slots − SumFit) / Trials: all time per trial that
-	// was not training; InActivity and Idle are its two parts.
-	Overhead, InActivity, Idle time.Duration
+	// Overhead is (Wall × Slots − SumFit) / Trials: the slot time per
+	// trial that was not training. Held is (SumSpan − SumFit) / Trials:
+	// time per trial inside the activity but not fitting (reading and
+	// cutting the fold, waiting for a slot, scoring, reporting).
+	Overhead, Held time.Duration
 	// Refill is measured directly from the timestamps: when a trial ends,
-	// how long until the next trial starts on the freed slot (the k-th
-	// start after the first Slots pairs with the k-th completion). Mean and
+	// how long until the worker starts its next one (the k-th start after
+	// the first held pairs with the k-th completion, held being the
+	// activities the worker holds at once: slots plus prefetch). Mean and
 	// 95th percentile.
 	Refill, Refill95 time.Duration
 	// Lead is from the workflow's start to the first trial's start, Trail
@@ -111,8 +113,9 @@ type Stats struct {
 	Lead, Trail time.Duration
 }
 
-// Stats summarises the run for slots workers.
-func (r Run) Stats(slots int) Stats {
+// Stats summarises the run for a worker of slots slots holding up to held
+// activities at once.
+func (r Run) Stats(slots, held int) Stats {
 	s := Stats{Trials: len(r.Trials), Wall: r.Wall, Slots: slots}
 	if s.Trials == 0 {
 		return s
@@ -129,11 +132,10 @@ func (r Run) Stats(slots int) Stats {
 	n := float64(s.Trials)
 	s.Efficiency = s.SumFit / capacity
 	s.Overhead = seconds((capacity - s.SumFit) / n)
-	s.InActivity = seconds((s.SumSpan - s.SumFit) / n)
-	s.Idle = seconds((capacity - s.SumSpan) / n)
+	s.Held = seconds((s.SumSpan - s.SumFit) / n)
 	var gaps []time.Duration
-	for k := 0; k+slots < len(starts); k++ {
-		gaps = append(gaps, starts[k+slots].Sub(ends[k]))
+	for k := 0; k+held < len(starts); k++ {
+		gaps = append(gaps, starts[k+held].Sub(ends[k]))
 	}
 	if len(gaps) > 0 {
 		var sum time.Duration

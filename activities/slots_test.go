@@ -1,0 +1,103 @@
+package activities_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/mlpipe/mlpipe/activities"
+	"github.com/mlpipe/mlpipe/internal/tune"
+)
+
+func TestSlotsHandOutEachNumberOnceAndWaitWhenAllAreHeld(t *testing.T) {
+	s := activities.NewSlots(2)
+	require.Equal(t, 2, s.Len())
+	ctx := context.Background()
+	a, releaseA, err := s.Acquire(ctx)
+	require.NoError(t, err)
+	b, releaseB, err := s.Acquire(ctx)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []int{0, 1}, []int{a, b}, "one number per slot (the device index)")
+
+	// Both held: a third waits until its context ends, and says so.
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, _, err = s.Acquire(short)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "waiting for a training slot")
+
+	// Giving a slot back twice frees it once.
+	releaseA()
+	releaseA()
+	c, releaseC, err := s.Acquire(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, a, c)
+	_, _, err = s.Acquire(short)
+	require.Error(t, err, "the double release did not make a third slot")
+	releaseB()
+	releaseC()
+
+	assert.Equal(t, 1, activities.NewSlots(0).Len(), "at least one slot")
+}
+
+// A trial on a worker whose only slot is held waits for it: it does not
+// fit beside the running one. Cancelled while it waits, it ends at once
+// with the reason; once the slot is free it trains and scores.
+func TestATrialWaitsForAFreeSlotAndCanBeCancelledWhileItWaits(t *testing.T) {
+	acts, _ := newActs(t)
+	tm := trained(t, acts, "wf-slots", 5)
+	in := activities.TrainTrialInput{Train: tm.Features.Train, TrialID: 1, Config: exampleConfig(), Fold: 0, Folds: 3, CVSeed: 9, Scoring: "f1"}
+	slots := activities.NewSlots(1)
+	run := func(ctx context.Context) <-chan error {
+		var s testsuite.WorkflowTestSuite
+		s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+		env := s.NewTestActivityEnvironment()
+		env.SetWorkerOptions(worker.Options{BackgroundActivityContext: activities.WithSlots(ctx, slots)})
+		env.RegisterActivity(acts)
+		done := make(chan error, 1)
+		go func() {
+			val, err := env.ExecuteActivity(acts.TrainTrial, in)
+			if err == nil {
+				var r activities.TrainTrialResult
+				if err = val.Get(&r); err == nil && r.Status != tune.StatusOK {
+					t.Errorf("trial status %s: %s", r.Status, r.Reason)
+				}
+			}
+			done <- err
+		}()
+		return done
+	}
+
+	_, release, err := slots.Acquire(context.Background())
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := run(ctx)
+	select {
+	case err := <-done:
+		t.Fatalf("the trial ran while the only slot was held (err %v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case err := <-done:
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "waiting for a training slot")
+	case <-time.After(30 * time.Second):
+		t.Fatal("the waiting trial did not end when cancelled")
+	}
+
+	release()
+	select {
+	case err := <-run(context.Background()):
+		require.NoError(t, err, "with the slot free the trial trains")
+	case <-time.After(time.Minute):
+		t.Fatal("the trial did not take the free slot")
+	}
+}
