@@ -20,6 +20,10 @@ import (
 //     2 folds): MLPIPE_RECORD_SEARCH_HISTORY with
 //     TestMulticlassSearchOnThePlansExample.
 //
+// search_v1_completed.json is that search recorded before max_parallel
+// defaulted to 16 (its example still set 4): it replays the
+// workflow.DefaultVersion branch of versionDefaultMaxParallel16.
+//
 // search_v0_completed.json is a binary HyperparameterSearch (3 trials × 2
 // folds) recorded with the code of commit 955386c, before any version
 // marker: it replays the workflow.DefaultVersion branches. It was written
@@ -30,6 +34,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no recorded histories in workflows/testdata")
 	require.Contains(t, files, filepath.Join("testdata", "search_completed.json"), "the search's history is replayed too")
+	require.Contains(t, files, filepath.Join("testdata", "search_v1_completed.json"), "and one from before max_parallel defaulted to 16")
 	require.Contains(t, files, filepath.Join("testdata", "search_v0_completed.json"), "and a search from before its version markers")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

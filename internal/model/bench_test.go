@@ -43,3 +43,18 @@ func BenchmarkTrainLogisticLBFGS100kx20(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTrainMLPSmall is one fit of the search benchmark's small
+// problem: 400 × 30 (four folds of 500 rows), one hidden layer of 32,
+// batch 128, 30 epochs. Fits this short show the fixed cost per
+// mini-batch.
+func BenchmarkTrainMLPSmall(b *testing.B) {
+	X, y, _ := synthetic(400, 30, 7)
+	cfg := Config{Kind: KindMLP, Hidden: []int{32}, Epochs: 30, BatchSize: 128, LearningRate: 0.01, Seed: 1}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Train(context.Background(), X, y, 30, cfg, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
