@@ -46,14 +46,14 @@ type TrainTrialResult struct {
 
 // TrainTrial trains one configuration on all folds but one and scores it
 // on the held-out fold, holding one of the worker's slots (Slots) only
-// while it fits. It heartbeats every TrialHeartbeatInterval with the
-// last epoch's stats, from the start (reading the matrix included) and
+// while it fits. It heartbeats every TrialHeartbeatInterval with its
+// TrialProgress (waiting for a slot, then the last epoch's stats), from the start (reading the matrix included) and
 // whatever an epoch's length, so the search can use a short heartbeat
 // timeout: a cancelled search then reaches the trial within seconds, and
 // training stops between mini-batches and the attempt ends cancelled.
 func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainTrialResult, error) {
 	res := TrainTrialResult{TrialID: in.TrialID, Fold: in.Fold, Status: tune.StatusOK}
-	beat := startHeartbeat(ctx, TrialHeartbeatInterval, nil)
+	beat := startHeartbeat(ctx, TrialHeartbeatInterval, TrialProgress{})
 	defer beat.stop()
 	cfg := in.Config.Defaults()
 	if err := cfg.Validate(); err != nil {
@@ -83,15 +83,17 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 	val := folds[in.Fold]
 	trainX, trainY := rows(m, tune.TrainRows(m.Rows(), val))
 	valX, valY := rows(m, val)
+	beat.set(TrialProgress{WaitingForSlot: true})
 	release, err := acquireSlot(ctx)
 	if err != nil {
 		return res, err
 	}
+	beat.set(TrialProgress{})
 	start := time.Now()
 	var last model.EpochStats
 	fit, err := model.Train(ctx, trainX, trainY, m.Cols(), cfg, nil, func(st model.EpochStats, _ *model.Checkpoint) error {
 		last = st
-		beat.set(st)
+		beat.set(TrialProgress{EpochStats: st})
 		return nil
 	})
 	release()

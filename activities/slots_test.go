@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
@@ -48,18 +49,23 @@ func TestSlotsHandOutEachNumberOnceAndWaitWhenAllAreHeld(t *testing.T) {
 }
 
 // A trial on a worker whose only slot is held waits for it: it does not
-// fit beside the running one. Cancelled while it waits, it ends at once
-// with the reason; once the slot is free it trains and scores.
+// fit beside the running one, and it heartbeats that it waits, so the Web
+// UI tells it from a training one. Cancelled while it waits, it ends at
+// once with the reason; once the slot is free it trains and scores.
 func TestATrialWaitsForAFreeSlotAndCanBeCancelledWhileItWaits(t *testing.T) {
 	acts, _ := newActs(t)
 	tm := trained(t, acts, "wf-slots", 5)
 	in := activities.TrainTrialInput{Train: tm.Features.Train, TrialID: 1, Config: exampleConfig(), Fold: 0, Folds: 3, CVSeed: 9, Scoring: "f1"}
 	slots := activities.NewSlots(1)
+	beats := &heartbeats{}
 	run := func(ctx context.Context) <-chan error {
 		var s testsuite.WorkflowTestSuite
 		s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 		env := s.NewTestActivityEnvironment()
-		env.SetWorkerOptions(worker.Options{BackgroundActivityContext: activities.WithSlots(ctx, slots)})
+		env.SetWorkerOptions(worker.Options{
+			BackgroundActivityContext: activities.WithSlots(ctx, slots),
+			Interceptors:              []interceptor.WorkerInterceptor{beats},
+		})
 		env.RegisterActivity(acts)
 		done := make(chan error, 1)
 		go func() {
@@ -79,10 +85,21 @@ func TestATrialWaitsForAFreeSlotAndCanBeCancelledWhileItWaits(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := run(ctx)
+	require.Eventually(t, func() bool {
+		for _, b := range beats.between(time.Time{}, time.Now().Add(time.Second)) {
+			if len(b.details) == 0 {
+				continue
+			}
+			if p, ok := b.details[0].(activities.TrialProgress); ok && p.WaitingForSlot {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 20*time.Millisecond, "the waiting trial never heartbeat that it waits for a slot")
 	select {
 	case err := <-done:
 		t.Fatalf("the trial ran while the only slot was held (err %v)", err)
-	case <-time.After(300 * time.Millisecond):
+	default:
 	}
 	cancel()
 	select {

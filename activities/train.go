@@ -31,16 +31,13 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 	// The previous attempt's progress is what this one heartbeats until its
 	// first epoch, so a retry killed early still names the checkpoint.
 	var progress TrainingProgress
-	var previous any
 	if activity.HasHeartbeatDetails(ctx) {
 		if err := activity.GetHeartbeatDetails(ctx, &progress); err != nil {
 			logger.Warn("heartbeat details unreadable; training from the start", "error", err)
 			progress = TrainingProgress{}
-		} else {
-			previous = progress
 		}
 	}
-	beat := startHeartbeat(ctx, TrialHeartbeatInterval, previous)
+	beat := startHeartbeat(ctx, TrialHeartbeatInterval, progress)
 	defer beat.stop()
 	cfg := in.Config.Defaults()
 	if err := cfg.Validate(); err != nil {
@@ -73,11 +70,15 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 		every = 5
 	}
 	ckPrefix := fmt.Sprintf("checkpoints/%s/%s/%s/", in.Model, in.WorkflowID, info.ActivityID)
+	progress.WaitingForSlot = true
+	beat.set(progress)
 	release, err := acquireSlot(ctx)
 	if err != nil {
 		return TrainModelResult{}, err
 	}
 	defer release()
+	progress.WaitingForSlot = false
+	beat.set(progress)
 	start := time.Now()
 	var last model.EpochStats
 	m, err := model.Train(ctx, train.X, train.Y, train.Cols(), cfg, resume, func(st model.EpochStats, ck *model.Checkpoint) error {

@@ -122,6 +122,17 @@ type TrainingProgress struct {
 	Epochs     int          `json:"epochs"`
 	Loss       float64      `json:"loss"`
 	Checkpoint artifact.Ref `json:"checkpoint"`
+	// WaitingForSlot is set while the activity waits for one of the
+	// worker's slots (it was prefetched), so the Web UI tells a waiting
+	// activity from a training one.
+	WaitingForSlot bool `json:"waiting_for_slot,omitempty"`
+}
+
+// TrialProgress is the heartbeat detail of TrainTrial: whether it waits
+// for a slot, then its last epoch.
+type TrialProgress struct {
+	WaitingForSlot bool `json:"waiting_for_slot,omitempty"`
+	model.EpochStats
 }
 
 // EvaluateModelInput is a model, its test data (the feature set's
