@@ -88,6 +88,7 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 	if err != nil {
 		return res, err
 	}
+	defer release() // should training panic; the slot is given back below
 	beat.set(TrialProgress{})
 	start := time.Now()
 	var last model.EpochStats

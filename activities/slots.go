@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 )
 
 // Slots is a training worker's accelerator slots: one per CUDA device, or
@@ -12,17 +14,23 @@ import (
 // accepts a few more activities than it has slots (its prefetch) then
 // always has the next fit ready: a slot passes from one fit to the next in
 // microseconds instead of waiting a poll round trip for the next task.
+// Slots also keeps how long fits take, so that the worker prefetches only
+// while that pays (ShortFits).
 type Slots struct {
 	free chan int
+
+	mu      sync.Mutex
+	started map[int]time.Time // a held slot's fit start
+	lastFit time.Duration     // the last fit's length; -1 before the first
+	changed chan struct{}     // closed, and replaced, when a slot is taken or given back
 }
 
-// NewSlots returns n slots, numbered 0 to n-1 (the device index on a CUDA
-// build). n below 1 is one slot.
+// NewSlots returns n slots, numbered 0 to n-1. n below 1 is one slot.
 func NewSlots(n int) *Slots {
 	if n < 1 {
 		n = 1
 	}
-	s := &Slots{free: make(chan int, n)}
+	s := &Slots{free: make(chan int, n), started: map[int]time.Time{}, lastFit: -1, changed: make(chan struct{})}
 	for i := range n {
 		s.free <- i
 	}
@@ -33,21 +41,60 @@ func NewSlots(n int) *Slots {
 func (s *Slots) Len() int { return cap(s.free) }
 
 // Acquire waits for a free slot and returns its number and the function
-// that gives it back. It returns ctx's error if ctx ends first (the
-// activity was cancelled or timed out while it waited).
+// that gives it back (calling it again does nothing). It returns ctx's
+// error if ctx ends first (the activity was cancelled or timed out while
+// it waited).
 func (s *Slots) Acquire(ctx context.Context) (int, func(), error) {
 	select {
 	case i := <-s.free:
-		var done bool
+		s.mu.Lock()
+		s.started[i] = time.Now()
+		s.changedLocked()
+		s.mu.Unlock()
+		var once sync.Once
 		return i, func() {
-			if !done {
-				done = true
+			once.Do(func() {
+				s.mu.Lock()
+				s.lastFit = time.Since(s.started[i])
+				delete(s.started, i)
+				s.changedLocked()
+				s.mu.Unlock()
 				s.free <- i
-			}
+			})
 		}, nil
 	case <-ctx.Done():
 		return 0, nil, fmt.Errorf("waiting for a training slot: %w", ctx.Err())
 	}
+}
+
+// ShortFits reports whether fits here are short: the last one took less
+// than limit and none running at now has run that long. It is false
+// before the first fit has ended.
+func (s *Slots) ShortFits(limit time.Duration, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lastFit < 0 || s.lastFit >= limit {
+		return false
+	}
+	for _, t := range s.started {
+		if now.Sub(t) >= limit {
+			return false
+		}
+	}
+	return true
+}
+
+// Changed returns a channel that is closed the next time a slot is taken
+// or given back.
+func (s *Slots) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+func (s *Slots) changedLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 type slotsKey struct{}

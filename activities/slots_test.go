@@ -40,12 +40,50 @@ func TestSlotsHandOutEachNumberOnceAndWaitWhenAllAreHeld(t *testing.T) {
 	c, releaseC, err := s.Acquire(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, a, c)
-	_, _, err = s.Acquire(short)
+	none, cancelNone := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancelNone()
+	_, _, err = s.Acquire(none)
 	require.Error(t, err, "the double release did not make a third slot")
 	releaseB()
 	releaseC()
 
 	assert.Equal(t, 1, activities.NewSlots(0).Len(), "at least one slot")
+}
+
+// ShortFits tells the worker whether prefetching pays: not before any fit
+// has ended, yes after a short one, no while one runs past the limit, no
+// after a long one. Each slot change closes the Changed channel.
+func TestSlotsTellWhetherFitsAreShort(t *testing.T) {
+	s := activities.NewSlots(2)
+	ctx := context.Background()
+	const limit = time.Hour
+	assert.False(t, s.ShortFits(limit, time.Now()), "no fit has ended yet")
+
+	changed := s.Changed()
+	_, release, err := s.Acquire(ctx)
+	require.NoError(t, err)
+	requireClosed(t, changed, "taking a slot")
+	assert.False(t, s.ShortFits(limit, time.Now()), "still no fit has ended")
+	changed = s.Changed()
+	release()
+	requireClosed(t, changed, "giving it back")
+	assert.True(t, s.ShortFits(limit, time.Now()), "the last fit took far less than an hour")
+
+	_, release, err = s.Acquire(ctx)
+	require.NoError(t, err)
+	assert.True(t, s.ShortFits(limit, time.Now()), "a fit that has just started")
+	assert.False(t, s.ShortFits(limit, time.Now().Add(2*limit)), "a fit running for two hours")
+	release()
+	assert.False(t, s.ShortFits(time.Nanosecond, time.Now()), "the last fit took longer than the limit")
+}
+
+func requireClosed(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	default:
+		t.Fatalf("%s did not close the Changed channel", what)
+	}
 }
 
 // A trial on a worker whose only slot is held waits for it: it does not

@@ -2,7 +2,9 @@ package workers
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -55,46 +57,70 @@ type GPUOptions struct {
 	// Slots is how many fits run at once: one per CUDA device, or one per
 	// CPU core on the CPU engine (<= 0 picks DefaultSlots).
 	Slots int
-	// Prefetch is how many training activities the worker holds beyond
+	// Prefetch is how many training activities the worker may hold beyond
 	// its slots, their data read and their fold cut, each waiting for a
 	// slot: 0 is none, PrefetchPerSlot one per slot. A freed slot then
-	// passes to the next fit at once instead of waiting for a poll; that
-	// matters for fits of tens of milliseconds. With hour-long fits over
-	// several GPU workers use 0, so that no worker holds a trial that an
-	// idle one could start.
+	// passes to the next fit at once instead of waiting a poll round trip.
+	// The worker prefetches only while its fits are short
+	// (PrefetchFitsUnder): before its first fit ends, and while a fit runs
+	// longer, it holds no more activities than slots.
 	Prefetch int
+	// PrefetchFitsUnder overrides the package's PrefetchFitsUnder (tests).
+	PrefetchFitsUnder time.Duration
 }
 
 // PrefetchPerSlot, as GPUOptions.Prefetch, holds one activity per slot
 // beyond the slots (`mlpipe worker --prefetch`'s default).
 const PrefetchPerSlot = -1
 
-// minActivityPollers is the least number of concurrent polls the GPU
-// worker keeps on mlpipe-gpu: one per task-queue partition of a Temporal
-// server's default configuration (4). A backlogged task waits in one
-// partition until a poll reaches that partition, so with fewer pollers
-// than partitions queued trials wait tens of milliseconds each.
+// minActivityPollers is the least number of pollers the GPU worker runs on
+// mlpipe-gpu: one per task-queue partition of a Temporal server's default
+// configuration (4). A queued task waits in its partition until a poll
+// reaches that partition. A poller polls only while the worker has a
+// permit free (see prefetchSupplier), so the pollers cover the partitions
+// together with prefetch, not alone.
 const minActivityPollers = 4
 
 // NewGPU builds the worker for mlpipe-gpu. Its training activities hold
 // one of its slots while they fit (activities.Slots).
-func NewGPU(c client.Client, acts *activities.Activities, o GPUOptions) worker.Worker {
+func NewGPU(c client.Client, acts *activities.Activities, o GPUOptions) (worker.Worker, error) {
 	slots := o.Slots
 	if slots <= 0 {
 		slots = DefaultSlots()
 	}
 	prefetch := o.Prefetch
-	if prefetch == PrefetchPerSlot {
+	switch {
+	case prefetch == PrefetchPerSlot:
 		prefetch = slots
+	case prefetch < 0:
+		return nil, fmt.Errorf("prefetch %d: want 0 or more, or %d for one per slot", prefetch, PrefetchPerSlot)
 	}
-	prefetch = max(prefetch, 0)
+	under := o.PrefetchFitsUnder
+	if under <= 0 {
+		under = PrefetchFitsUnder
+	}
+	pool := activities.NewSlots(slots)
+	base, err := worker.NewFixedSizeTuner(worker.FixedSizeTunerOptions{})
+	if err != nil {
+		return nil, err
+	}
+	tuner, err := worker.NewCompositeTuner(worker.CompositeTunerOptions{
+		WorkflowSlotSupplier:        base.GetWorkflowTaskSlotSupplier(),
+		ActivitySlotSupplier:        newPrefetchSupplier(pool, prefetch, under),
+		LocalActivitySlotSupplier:   base.GetLocalActivitySlotSupplier(),
+		NexusSlotSupplier:           base.GetNexusSlotSupplier(),
+		SessionActivitySlotSupplier: base.GetSessionActivitySlotSupplier(),
+	})
+	if err != nil {
+		return nil, err
+	}
 	w := worker.New(c, workflows.TaskQueueGPU, worker.Options{
-		MaxConcurrentActivityExecutionSize: slots + prefetch,
-		MaxConcurrentActivityTaskPollers:   max(minActivityPollers, slots+prefetch),
-		BackgroundActivityContext:          activities.WithSlots(context.Background(), activities.NewSlots(slots)),
+		Tuner:                            tuner,
+		MaxConcurrentActivityTaskPollers: max(minActivityPollers, slots+prefetch),
+		BackgroundActivityContext:        activities.WithSlots(context.Background(), pool),
 	})
 	RegisterGPU(w, acts)
-	return w
+	return w, nil
 }
 
 // DefaultSlots is the GPU worker's concurrency: one per CUDA device when

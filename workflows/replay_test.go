@@ -20,9 +20,12 @@ import (
 //     2 folds): MLPIPE_RECORD_SEARCH_HISTORY with
 //     TestMulticlassSearchOnThePlansExample.
 //
-// search_v1_completed.json is that search recorded before max_parallel
-// defaulted to 16 (its example still set 4): it replays the
-// workflow.DefaultVersion branch of versionDefaultMaxParallel16.
+// search_v1_completed.json is that search recorded by earlier code, before
+// the search-stops-on-invalid-input and search-default-max-parallel-16
+// markers (its example set max_parallel 4): it replays their
+// workflow.DefaultVersion branches. Both search histories set max_parallel
+// (the spec fills the default), so the default itself is covered by
+// TestASearchWithoutMaxParallelKeepsSixteenTrialsScheduled.
 //
 // search_v0_completed.json is a binary HyperparameterSearch (3 trials × 2
 // folds) recorded with the code of commit 955386c, before any version

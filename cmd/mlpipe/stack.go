@@ -54,8 +54,17 @@ func startWorkers(ctx context.Context, c client.Client, acts *activities.Activit
 			if gpu.Prefetch == workers.PrefetchPerSlot {
 				gpu.Prefetch = gpu.Slots
 			}
-			logger.Info("training engine", "engine", model.Engine, "slots", gpu.Slots, "prefetch", gpu.Prefetch)
-			w = workers.NewGPU(c, acts, gpu)
+			if gpu.Prefetch < 0 {
+				stop()
+				return nil, usageErr("--prefetch %d: use 0 or more (-1, the default, is one per slot)", gpu.Prefetch)
+			}
+			logger.Info("training engine", "engine", model.Engine, "slots", gpu.Slots, "prefetch", gpu.Prefetch,
+				"prefetch_fits_under", workers.PrefetchFitsUnder)
+			var err error
+			if w, err = workers.NewGPU(c, acts, gpu); err != nil {
+				stop()
+				return nil, err
+			}
 		default:
 			stop()
 			return nil, usageErr("--queue %q: use cpu or gpu", q)

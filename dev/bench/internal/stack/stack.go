@@ -88,7 +88,12 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	acts := &activities.Activities{Store: s.Store, Registry: registry.New(s.Store), HTTP: &http.Client{Timeout: 10 * time.Second}}
-	for _, w := range []worker.Worker{workers.NewCPU(s.Client, acts), workers.NewGPU(s.Client, acts, workers.GPUOptions{Slots: slots, Prefetch: o.Prefetch})} {
+	gpu, err := workers.NewGPU(s.Client, acts, workers.GPUOptions{Slots: slots, Prefetch: o.Prefetch})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	for _, w := range []worker.Worker{workers.NewCPU(s.Client, acts), gpu} {
 		if err := w.Start(); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("start worker: %w", err)
