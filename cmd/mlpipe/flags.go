@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"io"
+	"strings"
 )
 
 // newFlags makes a subcommand's flag set that reports errors as usage
@@ -18,8 +20,10 @@ func newFlags(name string) *flag.FlagSet {
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, usageErr("%v", err)
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, flagsHelp(fs)
+		} else if err != nil {
+			return nil, usageErr("%v (%s --help lists its flags)", err, fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -28,4 +32,15 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// flagsHelp is what -h or --help on a subcommand prints, to standard
+// output with exit status 0: its flags with their defaults.
+func flagsHelp(fs *flag.FlagSet) error {
+	var b strings.Builder
+	b.WriteString("Usage of " + fs.Name() + ":\n")
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	return &exitError{code: exitOK, out: b.String()}
 }

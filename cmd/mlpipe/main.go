@@ -86,6 +86,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ee):
+		fmt.Fprint(m.Stdout, ee.out)
 		if ee.msg != "" {
 			fmt.Fprintf(m.Stderr, "mlpipe %s: %s\n", args[0], ee.msg)
 		}
@@ -96,10 +97,12 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	}
 }
 
-// exitError carries an exit code other than 1.
+// exitError carries an exit code other than 1, and what to print: msg
+// on standard error, out (a subcommand's help) on standard output.
 type exitError struct {
 	code int
 	msg  string
+	out  string
 }
 
 func (e *exitError) Error() string { return e.msg }

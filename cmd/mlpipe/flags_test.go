@@ -1,0 +1,34 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// `mlpipe SUBCOMMAND --help` lists that subcommand's flags on standard
+// output and exits 0; an unknown flag exits 2 and points to --help.
+func TestSubcommandHelpListsItsFlags(t *testing.T) {
+	run := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := (&Main{Stdout: &out, Stderr: &errOut}).Run(context.Background(), args)
+		return code, out.String(), errOut.String()
+	}
+	code, out, errOut := run("worker", "--help")
+	assert.Equal(t, exitOK, code)
+	assert.Empty(t, errOut)
+	assert.Contains(t, out, "Usage of mlpipe worker:")
+	for _, f := range []string{"-queue", "-slots", "-prefetch"} {
+		assert.Contains(t, out, f)
+	}
+	code, out, _ = run("run", "-h")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "Usage of mlpipe run:")
+
+	code, out, errOut = run("worker", "--bogus")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "flag provided but not defined: -bogus (mlpipe worker --help lists its flags)")
+}
