@@ -114,8 +114,11 @@ func (lg *logisticGraph) store(m *Model) {
 // rest with zero-weight rows. Weights are divided by total, the batch's
 // total sample weight, so the cost is a weighted mean.
 func (lg *logisticGraph) fill(X, y []float64, cols int, idx []int, cw []float64, total float64, _ *rand.Rand) {
+	inPlace := sameBacking(lg.xData, X)
 	for i, r := range idx {
-		copy(lg.xData[i*cols:(i+1)*cols], X[r*cols:(r+1)*cols])
+		if !inPlace {
+			copy(lg.xData[i*cols:(i+1)*cols], X[r*cols:(r+1)*cols])
+		}
 		lg.yData[i] = y[r]
 		lg.swData[i] = cw[int(y[r])] / total
 	}
@@ -123,4 +126,12 @@ func (lg *logisticGraph) fill(X, y []float64, cols int, idx []int, cw []float64,
 	clear(lg.xData[n*cols:])
 	clear(lg.yData[n:])
 	clear(lg.swData[n:])
+}
+
+// sameBacking reports whether a graph's input matrix is X itself (a full
+// batch of every row in order reads X in place): fill must then not copy,
+// as copying X onto itself writes to the caller's data, which other fits
+// may be reading.
+func sameBacking(xData, X []float64) bool {
+	return len(xData) > 0 && len(X) > 0 && &xData[0] == &X[0]
 }

@@ -209,8 +209,11 @@ func (ng *netGraph) fill(X, y []float64, cols int, idx []int, cw []float64, tota
 	n := len(idx)
 	k := len(ng.target) / (len(ng.xData) / cols) // outputs per row
 	clear(ng.target)
+	inPlace := sameBacking(ng.xData, X)
 	for i, row := range idx {
-		copy(ng.xData[i*cols:(i+1)*cols], X[row*cols:(row+1)*cols])
+		if !inPlace {
+			copy(ng.xData[i*cols:(i+1)*cols], X[row*cols:(row+1)*cols])
+		}
 		c := int(y[row])
 		w := cw[c] / total
 		if k == 1 {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	"gorgonia.org/gorgonia"
@@ -107,6 +108,7 @@ type run struct {
 // newGraph builds the training graph for batch rows with penalty l2;
 // xData, if given, is the graph's input matrix (see newLogisticForward).
 func (r *run) newGraph(batch int, xData []float64, l2 float64) (trainGraph, error) {
+	warmGraphs.Do(warmSharedNodes)
 	if r.m.Kind == KindLogistic && r.m.Classes < 3 {
 		return newLogisticTrain(r.m, batch, r.cols, l2, xData)
 	}
@@ -270,4 +272,35 @@ func batchWeight(y []float64, idx []int, cw []float64) float64 {
 		total += cw[int(y[row])]
 	}
 	return total
+}
+
+// Gorgonia keeps a few constant nodes (1.0, 0.0 and 2.0, as float64 and
+// float32) that every graph shares, and a node computes its hash the first
+// time a graph adds it, writing it into the node: two fits that build
+// their first graphs at once, on a GPU worker's two slots, race there.
+// warmSharedNodes builds one graph of every kind, once, before any fit's
+// graph, so those hashes are written before fits run in parallel.
+var warmGraphs sync.Once
+
+func warmSharedNodes() {
+	for _, cfg := range []Config{
+		{Kind: KindLogistic},
+		{Kind: KindLogistic, Classes: 3},
+		{Kind: KindMLP, Hidden: []int{2}, Activation: ActivationReLU},
+		{Kind: KindMLP, Hidden: []int{2}, Activation: ActivationTanh, Classes: 3},
+	} {
+		cfg = cfg.Defaults()
+		m := newModel(cfg, 2)
+		for _, l2 := range []float64{0, 0.1} {
+			var err error
+			if m.Kind == KindLogistic && m.Classes < 3 {
+				_, err = newLogisticTrain(m, 2, 2, l2, nil)
+			} else {
+				_, err = newNetTrain(m, 2, l2, 0.5, nil)
+			}
+			if err != nil {
+				panic(fmt.Sprintf("model: building the warm-up graph for %s: %v", cfg.Kind, err))
+			}
+		}
+	}
 }
