@@ -88,7 +88,7 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 	if err != nil {
 		return res, err
 	}
-	defer release() // should training panic; the slot is given back below
+	defer release(false) // should training panic; the slot is given back below
 	beat.set(TrialProgress{})
 	start := time.Now()
 	var last model.EpochStats
@@ -97,7 +97,7 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 		beat.set(TrialProgress{EpochStats: st})
 		return nil
 	})
-	release()
+	release(err == nil)
 	res.Seconds, res.Epochs, res.Loss = time.Since(start).Seconds(), last.Epoch, last.Loss
 	switch {
 	case errors.Is(err, model.ErrDiverged):

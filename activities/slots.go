@@ -21,7 +21,8 @@ type Slots struct {
 
 	mu      sync.Mutex
 	started map[int]time.Time // a held slot's fit start
-	lastFit time.Duration     // the last fit's length; -1 before the first
+	lastFit time.Duration     // the last completed fit's length; -1 before the first
+	lastEnd time.Time         // when it ended
 	changed chan struct{}     // closed, and replaced, when a slot is taken or given back
 }
 
@@ -41,10 +42,12 @@ func NewSlots(n int) *Slots {
 func (s *Slots) Len() int { return cap(s.free) }
 
 // Acquire waits for a free slot and returns its number and the function
-// that gives it back (calling it again does nothing). It returns ctx's
-// error if ctx ends first (the activity was cancelled or timed out while
-// it waited).
-func (s *Slots) Acquire(ctx context.Context) (int, func(), error) {
+// that gives it back: release(true) after a fit that completed, whose
+// length then counts for ShortFits, release(false) after one that failed,
+// diverged or was cancelled. Only the first call does anything. It returns
+// ctx's error if ctx ends first (the activity was cancelled or timed out
+// while it waited).
+func (s *Slots) Acquire(ctx context.Context) (int, func(fitted bool), error) {
 	select {
 	case i := <-s.free:
 		s.mu.Lock()
@@ -52,10 +55,13 @@ func (s *Slots) Acquire(ctx context.Context) (int, func(), error) {
 		s.changedLocked()
 		s.mu.Unlock()
 		var once sync.Once
-		return i, func() {
+		return i, func(fitted bool) {
 			once.Do(func() {
 				s.mu.Lock()
-				s.lastFit = time.Since(s.started[i])
+				if fitted {
+					s.lastEnd = time.Now()
+					s.lastFit = s.lastEnd.Sub(s.started[i])
+				}
 				delete(s.started, i)
 				s.changedLocked()
 				s.mu.Unlock()
@@ -67,13 +73,15 @@ func (s *Slots) Acquire(ctx context.Context) (int, func(), error) {
 	}
 }
 
-// ShortFits reports whether fits here are short: the last one took less
-// than limit and none running at now has run that long. It is false
-// before the first fit has ended.
+// ShortFits reports whether fits here are short, so that a prefetched
+// activity would soon get a slot: the last completed fit took less than
+// limit and ended less than limit before now, and none running at now has
+// run that long. It is false before the first fit has completed, and once
+// the worker has fitted nothing for limit.
 func (s *Slots) ShortFits(limit time.Duration, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.lastFit < 0 || s.lastFit >= limit {
+	if s.lastFit < 0 || s.lastFit >= limit || now.Sub(s.lastEnd) >= limit {
 		return false
 	}
 	for _, t := range s.started {
@@ -107,11 +115,11 @@ func WithSlots(ctx context.Context, s *Slots) context.Context {
 }
 
 // acquireSlot takes one of the worker's slots, if it has any; a worker
-// without slots (a test's, say) fits at once.
-func acquireSlot(ctx context.Context) (func(), error) {
+// without slots (a test's, say) fits at once. See Acquire for release.
+func acquireSlot(ctx context.Context) (func(fitted bool), error) {
 	s, _ := ctx.Value(slotsKey{}).(*Slots)
 	if s == nil {
-		return func() {}, nil
+		return func(bool) {}, nil
 	}
 	_, release, err := s.Acquire(ctx)
 	return release, err

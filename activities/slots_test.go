@@ -35,8 +35,8 @@ func TestSlotsHandOutEachNumberOnceAndWaitWhenAllAreHeld(t *testing.T) {
 	assert.Contains(t, err.Error(), "waiting for a training slot")
 
 	// Giving a slot back twice frees it once.
-	releaseA()
-	releaseA()
+	releaseA(true)
+	releaseA(true)
 	c, releaseC, err := s.Acquire(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, a, c)
@@ -44,17 +44,19 @@ func TestSlotsHandOutEachNumberOnceAndWaitWhenAllAreHeld(t *testing.T) {
 	defer cancelNone()
 	_, _, err = s.Acquire(none)
 	require.Error(t, err, "the double release did not make a third slot")
-	releaseB()
-	releaseC()
+	releaseB(true)
+	releaseC(true)
 
 	assert.Equal(t, 1, activities.NewSlots(0).Len(), "at least one slot")
 }
 
-// ShortFits tells the worker whether prefetching pays: not before any fit
-// has ended, yes after a short one, no while one runs past the limit, no
-// after a long one. Each slot change closes the Changed channel.
+// ShortFits tells the worker whether prefetching pays: not before a fit
+// has completed, yes after a short one, no once the worker has been idle
+// for the limit, no while a fit runs past it or after a long one. A fit
+// that failed does not count. Each slot change closes the Changed
+// channel.
 func TestSlotsTellWhetherFitsAreShort(t *testing.T) {
-	s := activities.NewSlots(2)
+	s := activities.NewSlots(1)
 	ctx := context.Background()
 	const limit = time.Hour
 	assert.False(t, s.ShortFits(limit, time.Now()), "no fit has ended yet")
@@ -63,18 +65,32 @@ func TestSlotsTellWhetherFitsAreShort(t *testing.T) {
 	_, release, err := s.Acquire(ctx)
 	require.NoError(t, err)
 	requireClosed(t, changed, "taking a slot")
-	assert.False(t, s.ShortFits(limit, time.Now()), "still no fit has ended")
+	assert.False(t, s.ShortFits(limit, time.Now()), "still no fit has completed")
 	changed = s.Changed()
-	release()
+	release(true)
 	requireClosed(t, changed, "giving it back")
 	assert.True(t, s.ShortFits(limit, time.Now()), "the last fit took far less than an hour")
+	assert.False(t, s.ShortFits(limit, time.Now().Add(2*limit)), "nothing fitted for two hours")
 
 	_, release, err = s.Acquire(ctx)
 	require.NoError(t, err)
 	assert.True(t, s.ShortFits(limit, time.Now()), "a fit that has just started")
-	assert.False(t, s.ShortFits(limit, time.Now().Add(2*limit)), "a fit running for two hours")
-	release()
 	assert.False(t, s.ShortFits(time.Nanosecond, time.Now()), "the last fit took longer than the limit")
+
+	release(true)
+
+	// Two slots: a short fit completes beside one that has run 300 ms, past
+	// a limit of 200 ms; the long one then fails, and does not count.
+	two := activities.NewSlots(2)
+	_, long, err := two.Acquire(ctx)
+	require.NoError(t, err)
+	time.Sleep(300 * time.Millisecond)
+	_, short, err := two.Acquire(ctx)
+	require.NoError(t, err)
+	short(true)
+	assert.False(t, two.ShortFits(200*time.Millisecond, time.Now()), "a fit is running past the limit")
+	long(false)
+	assert.True(t, two.ShortFits(200*time.Millisecond, time.Now()), "the failed 300 ms fit did not count")
 }
 
 func requireClosed(t *testing.T, ch <-chan struct{}, what string) {
@@ -148,7 +164,7 @@ func TestATrialWaitsForAFreeSlotAndCanBeCancelledWhileItWaits(t *testing.T) {
 		t.Fatal("the waiting trial did not end when cancelled")
 	}
 
-	release()
+	release(true)
 	select {
 	case err := <-run(context.Background()):
 		require.NoError(t, err, "with the slot free the trial trains")

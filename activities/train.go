@@ -76,7 +76,7 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 	if err != nil {
 		return TrainModelResult{}, err
 	}
-	defer release()
+	defer release(false)
 	progress.WaitingForSlot = false
 	beat.set(progress)
 	start := time.Now()
@@ -100,7 +100,7 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 	if err != nil {
 		return TrainModelResult{}, fmt.Errorf("train %s: %w", in.Model, err)
 	}
-	release()
+	release(true)
 	b := bundle.Bundle{
 		Format: bundle.Format, Name: in.Model, Labels: in.Features.Labels, Threshold: 0.5,
 		Transform: &tr, Model: m,

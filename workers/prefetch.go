@@ -19,7 +19,12 @@ const PrefetchFitsUnder = 10 * time.Second
 
 // prefetchSupplier hands out the GPU worker's activity permits (the SDK
 // reserves one before each poll): one per slot always, and up to prefetch
-// more while the slots' fits are short (activities.Slots.ShortFits).
+// more while the fits are short (activities.Slots.ShortFits). The extra
+// permits keep polls open while the slots fit, so that the next trials
+// arrive from every task-queue partition. A permit is judged when it is
+// handed out and cannot be taken back: a poll opened just before a fit
+// passed the limit, or before the worker fell idle, may still bring one
+// trial more than the slots, until it returns (about a minute at most).
 type prefetchSupplier struct {
 	slots    *activities.Slots
 	prefetch int
@@ -45,6 +50,9 @@ func (p *prefetchSupplier) take() (ok bool, permitBack, slotsChanged <-chan stru
 		p.held++
 		return true, nil, nil
 	}
+	if p.held >= n+p.prefetch {
+		return false, p.changed, nil // only a permit given back can help
+	}
 	return false, p.changed, slotsChanged
 }
 
@@ -54,8 +62,8 @@ func (p *prefetchSupplier) ReserveSlot(ctx context.Context, _ worker.SlotReserva
 		if ok {
 			return &worker.SlotPermit{}, nil
 		}
-		// A running fit that passes the limit only turns prefetch off, so
-		// waking on the two changes is enough.
+		// A running fit that passes the limit, or idleness, only turns
+		// prefetch off, so waking on the two changes is enough.
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()

@@ -20,8 +20,9 @@ func reserve(p *prefetchSupplier, wait time.Duration) bool {
 }
 
 // A 1-slot worker with prefetch 1 takes a second activity only once a fit
-// has ended quickly, and not while a fit runs past the limit: a worker
-// whose fits are long holds no more activities than slots.
+// has completed quickly, and not while a fit runs past the limit, after a
+// long one, or once it has been idle for the limit: a worker whose fits
+// are long, or that is idle, opens no more polls than slots.
 func TestTheGPUWorkerPrefetchesOnlyWhileFitsAreShort(t *testing.T) {
 	slots := activities.NewSlots(1)
 	const under = 500 * time.Millisecond
@@ -37,20 +38,24 @@ func TestTheGPUWorkerPrefetchesOnlyWhileFitsAreShort(t *testing.T) {
 	go func() { got <- reserve(p, time.Minute) }()
 	_, release, err := slots.Acquire(context.Background())
 	require.NoError(t, err)
-	release()
-	require.True(t, <-got, "a short fit ended: the second permit is handed out")
+	release(true)
+	require.True(t, <-got, "a short fit completed: the second permit is handed out")
 	assert.False(t, reserve(p, 50*time.Millisecond), "slots + prefetch is the most")
 
-	// Both permits back; a fit that runs past the limit turns prefetch off.
+	// Both permits back; idle for longer than the limit, no prefetch.
 	p.ReleaseSlot(nil)
 	p.ReleaseSlot(nil)
+	time.Sleep(2 * under)
+	require.True(t, reserve(p, time.Second), "the slot's own permit")
+	assert.False(t, reserve(p, 50*time.Millisecond), "nothing fitted for longer than the limit")
+
+	// A fit that runs past the limit: none while it runs, none after it.
 	_, release, err = slots.Acquire(context.Background())
 	require.NoError(t, err)
 	time.Sleep(2 * under)
-	require.True(t, reserve(p, time.Second), "the slot's own permit")
-	assert.False(t, reserve(p, 50*time.Millisecond), "a fit has run past the limit: no prefetch")
-	release()
-	assert.False(t, reserve(p, 50*time.Millisecond), "the last fit was long: still none")
+	assert.False(t, reserve(p, 50*time.Millisecond), "a fit has run past the limit")
+	release(true)
+	assert.False(t, reserve(p, 50*time.Millisecond), "the last fit was long")
 
 	// A permit given back is handed to a waiting reservation.
 	go func() { got <- reserve(p, time.Minute) }()

@@ -20,6 +20,9 @@ func (m *Main) rollout(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		return usageErr("%s", rolloutUsage)
 	}
+	if isHelp(args[0]) {
+		return &exitError{code: exitOK, out: rolloutUsage + "\n"}
+	}
 	verb := args[0]
 	fs := newFlags("rollout " + verb)
 	follow := fs.Bool("follow", false, "print each step and analysis until the rollout ends")

@@ -38,9 +38,33 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 // output with exit status 0: its flags with their defaults.
 func flagsHelp(fs *flag.FlagSet) error {
 	var b strings.Builder
-	b.WriteString("Usage of " + fs.Name() + ":\n")
+	b.WriteString(commandUsage(fs.Name()))
+	b.WriteString("\nFlags of " + fs.Name() + ":\n")
 	fs.SetOutput(&b)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
 	return &exitError{code: exitOK, out: b.String()}
+}
+
+// commandUsage is the lines of mlpipe's usage that show command name
+// ("mlpipe rollout status" shows every "mlpipe rollout" line).
+func commandUsage(name string) string {
+	words := strings.Fields(name)
+	if len(words) < 2 {
+		return ""
+	}
+	prefix := words[0] + " " + words[1] + " "
+	var b strings.Builder
+	b.WriteString("Usage:\n")
+	for _, line := range strings.Split(usage, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), prefix) {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
 }

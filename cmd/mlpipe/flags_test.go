@@ -19,13 +19,23 @@ func TestSubcommandHelpListsItsFlags(t *testing.T) {
 	code, out, errOut := run("worker", "--help")
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, errOut)
-	assert.Contains(t, out, "Usage of mlpipe worker:")
+	assert.Contains(t, out, "mlpipe worker --queue cpu|gpu", "the command's usage line")
+	assert.Contains(t, out, "Flags of mlpipe worker:")
 	for _, f := range []string{"-queue", "-slots", "-prefetch"} {
 		assert.Contains(t, out, f)
 	}
 	code, out, _ = run("run", "-h")
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, out, "Usage of mlpipe run:")
+	assert.Contains(t, out, "Flags of mlpipe run:")
+
+	// A command with verbs answers --help before its verb.
+	code, out, _ = run("rollout", "--help")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "mlpipe rollout status WORKFLOW_ID")
+	code, out, _ = run("rollout", "pause", "--help")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "mlpipe rollout pause|resume|promote|abort")
+	assert.Contains(t, out, "-reason")
 
 	code, out, errOut = run("worker", "--bogus")
 	assert.Equal(t, exitUsage, code)
