@@ -274,8 +274,8 @@ func batchWeight(y []float64, idx []int, cw []float64) float64 {
 	return total
 }
 
-// Gorgonia keeps a few constant nodes (1.0, 0.0 and 2.0, as float64 and
-// float32) that every graph shares, and a node computes its hash the first
+// Gorgonia keeps package-level constant nodes that graphs share (Grad adds
+// its 1.0 to every training graph), and a node computes its hash the first
 // time a graph adds it, writing it into the node: two fits that build
 // their first graphs at once, on a GPU worker's two slots, race there.
 // warmSharedNodes builds one graph of every kind, once, before any fit's
