@@ -81,24 +81,33 @@ const PrefetchPerSlot = -1
 // together with prefetch, not alone.
 const minActivityPollers = 4
 
+// Resolve returns o with its defaults filled in: the default slots, the
+// prefetch of PrefetchPerSlot as a count, PrefetchFitsUnder. A prefetch
+// below PrefetchPerSlot is an error.
+func (o GPUOptions) Resolve() (GPUOptions, error) {
+	if o.Slots <= 0 {
+		o.Slots = DefaultSlots()
+	}
+	switch {
+	case o.Prefetch == PrefetchPerSlot:
+		o.Prefetch = o.Slots
+	case o.Prefetch < 0:
+		return o, fmt.Errorf("prefetch %d: want 0 or more, or %d for one per slot", o.Prefetch, PrefetchPerSlot)
+	}
+	if o.PrefetchFitsUnder <= 0 {
+		o.PrefetchFitsUnder = PrefetchFitsUnder
+	}
+	return o, nil
+}
+
 // NewGPU builds the worker for mlpipe-gpu. Its training activities hold
 // one of its slots while they fit (activities.Slots).
 func NewGPU(c client.Client, acts *activities.Activities, o GPUOptions) (worker.Worker, error) {
-	slots := o.Slots
-	if slots <= 0 {
-		slots = DefaultSlots()
+	o, err := o.Resolve()
+	if err != nil {
+		return nil, err
 	}
-	prefetch := o.Prefetch
-	switch {
-	case prefetch == PrefetchPerSlot:
-		prefetch = slots
-	case prefetch < 0:
-		return nil, fmt.Errorf("prefetch %d: want 0 or more, or %d for one per slot", prefetch, PrefetchPerSlot)
-	}
-	under := o.PrefetchFitsUnder
-	if under <= 0 {
-		under = PrefetchFitsUnder
-	}
+	slots, prefetch := o.Slots, o.Prefetch
 	pool := activities.NewSlots(slots)
 	base, err := worker.NewFixedSizeTuner(worker.FixedSizeTunerOptions{})
 	if err != nil {
@@ -106,7 +115,7 @@ func NewGPU(c client.Client, acts *activities.Activities, o GPUOptions) (worker.
 	}
 	tuner, err := worker.NewCompositeTuner(worker.CompositeTunerOptions{
 		WorkflowSlotSupplier:        base.GetWorkflowTaskSlotSupplier(),
-		ActivitySlotSupplier:        newPrefetchSupplier(pool, prefetch, under),
+		ActivitySlotSupplier:        newPrefetchSupplier(pool, prefetch, o.PrefetchFitsUnder),
 		LocalActivitySlotSupplier:   base.GetLocalActivitySlotSupplier(),
 		NexusSlotSupplier:           base.GetNexusSlotSupplier(),
 		SessionActivitySlotSupplier: base.GetSessionActivitySlotSupplier(),

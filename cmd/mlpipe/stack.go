@@ -48,20 +48,14 @@ func startWorkers(ctx context.Context, c client.Client, acts *activities.Activit
 		case "cpu":
 			w = workers.NewCPU(c, acts)
 		case "gpu":
-			if gpu.Slots <= 0 {
-				gpu.Slots = workers.DefaultSlots()
-			}
-			if gpu.Prefetch == workers.PrefetchPerSlot {
-				gpu.Prefetch = gpu.Slots
-			}
-			if gpu.Prefetch < 0 {
+			o, err := gpu.Resolve()
+			if err != nil {
 				stop()
-				return nil, usageErr("--prefetch %d: use 0 or more (-1, the default, is one per slot)", gpu.Prefetch)
+				return nil, usageErr("--%v", err)
 			}
-			logger.Info("training engine", "engine", model.Engine, "slots", gpu.Slots, "prefetch", gpu.Prefetch,
-				"prefetch_fits_under", workers.PrefetchFitsUnder)
-			var err error
-			if w, err = workers.NewGPU(c, acts, gpu); err != nil {
+			logger.Info("training engine", "engine", model.Engine, "slots", o.Slots, "prefetch", o.Prefetch,
+				"prefetch_fits_under", o.PrefetchFitsUnder)
+			if w, err = workers.NewGPU(c, acts, o); err != nil {
 				stop()
 				return nil, err
 			}

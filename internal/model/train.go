@@ -109,10 +109,16 @@ type run struct {
 // xData, if given, is the graph's input matrix (see newLogisticForward).
 func (r *run) newGraph(batch int, xData []float64, l2 float64) (trainGraph, error) {
 	warmGraphs.Do(warmSharedNodes)
-	if r.m.Kind == KindLogistic && r.m.Classes < 3 {
-		return newLogisticTrain(r.m, batch, r.cols, l2, xData)
+	return buildGraph(r.m, batch, r.cols, xData, l2, r.cfg.Dropout)
+}
+
+// buildGraph is m's training graph: the logistic one for a binary
+// logistic model, the network one (softmax, hidden layers) otherwise.
+func buildGraph(m *Model, batch, cols int, xData []float64, l2, dropout float64) (trainGraph, error) {
+	if m.Kind == KindLogistic && m.Classes < 3 {
+		return newLogisticTrain(m, batch, cols, l2, xData)
 	}
-	return newNetTrain(r.m, batch, l2, r.cfg.Dropout, xData)
+	return newNetTrain(m, batch, l2, dropout, xData)
 }
 
 // miniBatch trains with sgd, momentum or adam over shuffled mini-batches.
@@ -292,13 +298,7 @@ func warmSharedNodes() {
 		cfg = cfg.Defaults()
 		m := newModel(cfg, 2)
 		for _, l2 := range []float64{0, 0.1} {
-			var err error
-			if m.Kind == KindLogistic && m.Classes < 3 {
-				_, err = newLogisticTrain(m, 2, 2, l2, nil)
-			} else {
-				_, err = newNetTrain(m, 2, l2, 0.5, nil)
-			}
-			if err != nil {
+			if _, err := buildGraph(m, 2, 2, nil, l2, 0.5); err != nil {
 				panic(fmt.Sprintf("model: building the warm-up graph for %s: %v", cfg.Kind, err))
 			}
 		}

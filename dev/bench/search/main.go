@@ -80,6 +80,12 @@ func main() {
 	if o.maxParallel <= 0 {
 		o.maxParallel = tune.DefaultMaxParallel
 	}
+	gpu, err := workers.GPUOptions{Slots: o.slots, Prefetch: o.prefetch}.Resolve()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench search: -%v\n", err)
+		os.Exit(2)
+	}
+	o.prefetch = gpu.Prefetch // the count the worker holds, as reported
 	for _, f := range strings.FieldsFunc(sweep, func(r rune) bool { return r == ',' || r == ' ' }) {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {
@@ -206,7 +212,7 @@ func runProblem(ctx context.Context, st *stack.Stack, dir string, i int, p probl
 			return res, err
 		}
 	}
-	res.mp, res.mBest = r.Stats(o.slots, o.slots+o.heldExtra()), r.Result.Best.Mean
+	res.mp, res.mBest = r.Stats(o.slots, o.slots+o.prefetch), r.Result.Best.Mean
 	return res, nil
 }
 
@@ -245,7 +251,7 @@ func print(w io.Writer, o options, out []outcome) {
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range out {
 		s := r.mp
-		fmt.Fprintf(w, "| %s | %d | %d | %.2f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", r.p.name, r.maxParallel, o.heldExtra(), s.Efficiency,
+		fmt.Fprintf(w, "| %s | %d | %d | %.2f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |\n", r.p.name, r.maxParallel, o.prefetch, s.Efficiency,
 			1000*s.SumFit/float64(s.Trials), ms(s.Overhead), ms(s.Held), ms(s.Refill), ms(s.Refill95), ms(s.Lead), ms(s.Trail))
 	}
 	fmt.Fprintln(w, "\nfit: model.Train inside TrainTrial (the activity's own clock). Efficiency: Σ fit / (wall × slots), wall from the client's start call "+
@@ -253,14 +259,6 @@ func print(w io.Writer, o options, out []outcome) {
 		"minus fit (cutting the fold from the cached matrix, waiting for a slot when prefetched, predicting, scoring, the result's trip back). "+
 		"Refill gap: a trial's end to the worker's next trial start, from the history's timestamps. The worker holds slots + prefetch "+
 		"activities; max_parallel must stay above that, or the queue on mlpipe-gpu runs dry while the workflow schedules the next trials.")
-}
-
-// heldExtra is the GPU worker's prefetch as it runs (-prefetch resolved).
-func (o options) heldExtra() int {
-	if o.prefetch == workers.PrefetchPerSlot {
-		return o.slots
-	}
-	return max(o.prefetch, 0)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
