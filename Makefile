@@ -11,9 +11,9 @@ WORKFLOWCHECK_VERSION := v0.6.0
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.mlpipe/*') go.mod go.sum
 
-.PHONY: build build-cuda tools demo dev test lint unit bench clean
+.PHONY: build build-cuda deps tools demo dev test lint unit bench clean
 
-build: $(BIN)/mlpipe
+build: deps $(BIN)/mlpipe
 
 $(BIN)/mlpipe: $(GO_SOURCES)
 	go build -o $@ ./cmd/mlpipe
@@ -39,8 +39,36 @@ $(BIN)/workflowcheck:
 
 tools: $(BIN)/temporal $(BIN)/versitygw $(BIN)/staticcheck $(BIN)/workflowcheck
 
+# System packages, from Debian with apt-get (as root, or through sudo),
+# only when missing: XGBoost's C library and header (libxgboost-dev 1.7),
+# which gradient-boosted trees train through, and the C compiler cgo
+# needs for it; for `make bench` also Python's xgboost and scikit-learn,
+# the side-by-side references.
+XGBOOST_HEADER ?= /usr/include/xgboost/c_api.h
+deps:
+	@missing=""; \
+	[ -f $(XGBOOST_HEADER) ] || missing="$$missing libxgboost-dev"; \
+	command -v "$$(go env CC)" >/dev/null || missing="$$missing gcc libc6-dev"; \
+	if [ -n "$(filter bench,$(MAKECMDGOALS))" ] && ! /usr/bin/python3 -c 'import xgboost, sklearn' 2>/dev/null; then \
+	  missing="$$missing python3-xgboost python3-sklearn"; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo=sudo; fi; \
+	  echo "installing$$missing with apt-get"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# The names the README uses (make bin/temporal, make bin/mlpipe) build the
+# same files: BIN is absolute, and make matches targets by their spelling.
+BIN_ALIASES := $(addprefix bin/,mlpipe temporal versitygw staticcheck workflowcheck)
+ifneq ($(BIN),bin)
+.PHONY: $(BIN_ALIASES)
+$(BIN_ALIASES): bin/%: $(BIN)/%
+endif
+
 # The main job, end to end, on a local stack that it starts and stops.
-demo: build $(BIN)/temporal
+demo: deps build $(BIN)/temporal
 	dev/demo.sh
 
 # The same stack, left running (Ctrl-C stops it).
@@ -57,7 +85,7 @@ lint: $(BIN)/staticcheck $(BIN)/workflowcheck
 # Every test: unit tests, workflow tests with mocked activities, and the
 # integration tests against a real Temporal dev server and a real S3 server
 # (versitygw), which the tests start and stop themselves.
-test: tools build lint
+test: deps tools build lint
 	go test -race -count=1 -timeout 20m ./...
 
 unit:

@@ -22,4 +22,10 @@ type Activities struct {
 	// CheckpointEvery is how many epochs pass between training
 	// checkpoints (default 5).
 	CheckpointEvery int
+	// Checkpoints bounds how many training checkpoints are kept and how
+	// often they are written.
+	Checkpoints CheckpointPolicy
+	// OnSourceRead, when set, runs once IngestData has read the first
+	// bytes of a source; tests change the source there, mid-read.
+	OnSourceRead func(source string)
 }

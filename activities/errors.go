@@ -16,6 +16,9 @@ const (
 	ErrValidationFailed = "ValidationFailed"
 	// ErrDiverged: training produced a NaN or infinite loss.
 	ErrDiverged = "TrainingDiverged"
+	// ErrSourceChanged: a source file changed while it was read (it is
+	// still being written). Retryable: a later attempt may find it complete.
+	ErrSourceChanged = "SourceChanged"
 )
 
 // invalid wraps a bad-input error so Temporal does not retry it.

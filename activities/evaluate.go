@@ -3,13 +3,16 @@ package activities
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"math"
 	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/bundle"
@@ -140,7 +143,7 @@ func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (
 // scoreBinary evaluates a binary model: it fills the report's evaluation
 // and slices and returns what the gate reads and the bootstrap intervals.
 func scoreBinary(doc *EvaluationReport, b *bundle.Bundle, data testData, settings spec.Evaluation, opts metrics.Options) (Evaluation, map[string]metrics.Interval, error) {
-	proba, err := b.Model.PredictProba(data.test.X, data.test.Cols())
+	proba, err := b.ScoreProba(data.test.X, data.test.Cols())
 	if err != nil {
 		return Evaluation{}, nil, invalid("evaluate %s: %v", data.name, err)
 	}
@@ -211,15 +214,24 @@ func loadTestData(ctx context.Context, in EvaluateModelInput, b *bundle.Bundle) 
 	return d, nil
 }
 
+// readRawCSV reads data.test_source. A path that cannot heal is refused; a
+// network error, or a file still being written, is left to the retries.
 func readRawCSV(ctx context.Context, uri string) (*frame.Frame, error) {
 	rc, err := artifact.OpenURI(ctx, uri)
 	if err != nil {
-		return nil, invalid("test data %s: %v", uri, err)
+		switch {
+		case errors.Is(err, artifact.ErrNotFound), errors.Is(err, fs.ErrNotExist), errors.Is(err, artifact.ErrIsDirectory), errors.Is(err, fs.ErrPermission):
+			return nil, invalid("test data %s: %v: check data.test_source", uri, err)
+		}
+		return nil, fmt.Errorf("test data %s: %w", uri, err)
 	}
 	defer rc.Close()
 	f, err := frame.ReadCSV(rc, frame.ReadOptions{Source: uri})
+	if errors.Is(err, artifact.ErrSourceChanged) {
+		return nil, temporal.NewApplicationError(fmt.Sprintf("test data %s: %v", uri, err), ErrSourceChanged)
+	}
 	if err != nil {
-		return nil, invalid("test data: %v", err)
+		return nil, dataError("test data", err)
 	}
 	return f, nil
 }
@@ -262,7 +274,7 @@ func (a *Activities) scoreChampion(ctx context.Context, model string, candidate 
 		ch.Metrics, err = championMultiClass(cb, X, y)
 	} else {
 		var p []float64
-		if p, err = cb.Model.PredictProba(X, cb.Model.NumFeatures); err == nil {
+		if p, err = cb.ScoreProba(X, cb.Transform.NumOutputs()); err == nil {
 			var rep metrics.Report
 			if rep, err = metrics.Binary(data.test.Y, p, threshold); err == nil {
 				ch.Metrics = defined(rep)

@@ -15,7 +15,7 @@ import (
 // metrics of metrics.MultiClassNames, the per-class table, one-vs-rest ROC
 // curves, slices and bootstrap intervals for the gate's metrics.
 func scoreMultiClass(doc *EvaluationReport, b *bundle.Bundle, data testData, settings spec.Evaluation, opts metrics.Options) (Evaluation, map[string]metrics.Interval, error) {
-	proba, err := b.Model.PredictClassProba(data.test.X, data.test.Cols())
+	proba, err := b.ScoreClassProba(data.test.X, data.test.Cols())
 	if err != nil {
 		return Evaluation{}, nil, invalid("evaluate %s: %v", data.name, err)
 	}
@@ -37,7 +37,7 @@ func scoreMultiClass(doc *EvaluationReport, b *bundle.Bundle, data testData, set
 // championMultiClass scores a multi-class champion on rows it encoded
 // itself (y in its own class order).
 func championMultiClass(cb *bundle.Bundle, X, y []float64) (map[string]float64, error) {
-	p, err := cb.Model.PredictClassProba(X, cb.Model.NumFeatures)
+	p, err := cb.ScoreClassProba(X, cb.Transform.NumOutputs())
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 
@@ -18,13 +19,19 @@ import (
 
 // EngineerFeatures splits the validated data (seeded, stratified), fits the
 // transform on the training split only, and writes a feature-store
-// version: train and test matrices, the transform, then a manifest. The
+// version: train and test matrices, the transform, then a manifest. With a
+// separate test source every row trains and nothing is held out. The
 // version is the digest of the data and the feature spec; an existing one
-// is reused instead of recomputed. The manifest is written last, so a
-// version without one is incomplete and never read.
+// is reused instead of recomputed. Every file is encoded before the first
+// is written, the manifest is written last, and a failed write removes what
+// was written, so no version is left half-written.
 func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesInput) (EngineerFeaturesResult, error) {
 	attempt := activity.GetInfo(ctx).Attempt
+	holdOut := in.TestSource == ""
 	version := digestJSON("features.v2", in.Dataset.Ref.SHA256, in.Spec)[:16]
+	if !holdOut {
+		version = digestJSON("features.v2", in.Dataset.Ref.SHA256, in.Spec, "no-holdout")[:16]
+	}
 	prefix := fmt.Sprintf("features/%s/%s/", in.Pipeline, version)
 	if b, err := artifact.GetBytes(ctx, a.Store, prefix+"manifest.json"); err == nil {
 		var fs FeatureSet
@@ -43,13 +50,18 @@ func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesIn
 	if err := in.Spec.Validate(f); err != nil {
 		return EngineerFeaturesResult{}, invalid("%v", err) // already reads "features: ..."
 	}
-	trainIdx, testIdx, err := features.Split(f, in.Spec)
-	if err != nil {
-		return EngineerFeaturesResult{}, invalid("features: split: %v", err)
+	trainIdx, testIdx := allRows(f.NumRows()), []int(nil)
+	if holdOut {
+		if trainIdx, testIdx, err = features.Split(f, in.Spec); err != nil {
+			return EngineerFeaturesResult{}, invalid("features: split: %v", err)
+		}
 	}
 	train, test := f.Take(trainIdx), f.Take(testIdx)
 	tr, err := features.Fit(train, in.Spec)
 	if err != nil {
+		if !holdOut {
+			return EngineerFeaturesResult{}, invalid("%v", err)
+		}
 		// The whole table passed Validate, so this is about the training
 		// split alone (a rare class that fell wholly into the test rows).
 		return EngineerFeaturesResult{}, invalid("%v (on the training split: %d of %d rows; features.split.stratify keeps every class in both parts)",
@@ -64,50 +76,106 @@ func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesIn
 	} else {
 		fs.Labels = labels(f, in.Spec)
 	}
-	if fs.Train, err = a.putMatrix(ctx, tr, train, prefix+"train.csv"); err != nil {
+
+	// Encode everything first: bad data then fails with nothing stored.
+	files := []pendingFile{{key: "train.csv", ref: &fs.Train, media: "text/csv"}}
+	if files[0].body, err = matrixBody(tr, train); err != nil {
 		return EngineerFeaturesResult{}, err
 	}
-	if fs.Test, err = a.putMatrix(ctx, tr, test, prefix+"test.csv"); err != nil {
-		return EngineerFeaturesResult{}, err
+	if holdOut {
+		testBody, err := matrixBody(tr, test)
+		if err != nil {
+			return EngineerFeaturesResult{}, err
+		}
+		var raw bytes.Buffer
+		if err := test.WriteCSV(&raw); err != nil {
+			return EngineerFeaturesResult{}, fmt.Errorf("features: encode the test rows: %w", err)
+		}
+		files = append(files,
+			pendingFile{key: "test.csv", ref: &fs.Test, media: "text/csv", body: testBody},
+			pendingFile{key: "test_raw.csv", ref: &fs.TestRaw, media: "text/csv", body: raw.Bytes()})
 	}
-	if fs.TestRaw, err = a.putFrame(ctx, test, prefix+"test_raw.csv"); err != nil {
-		return EngineerFeaturesResult{}, err
+	transform, err := json.MarshalIndent(tr, "", "  ")
+	if err != nil {
+		return EngineerFeaturesResult{}, invalid("features: the fitted transform cannot be stored: %v", err)
 	}
-	if fs.Transform, err = a.putJSON(ctx, prefix+"transform.json", tr); err != nil {
-		return EngineerFeaturesResult{}, err
-	}
-	if _, err := a.putJSON(ctx, prefix+"manifest.json", fs); err != nil {
+	files = append(files, pendingFile{key: "transform.json", ref: &fs.Transform, media: "application/json", body: transform})
+	if err := a.writeVersion(ctx, prefix, files, &fs); err != nil {
 		return EngineerFeaturesResult{}, err
 	}
 	return EngineerFeaturesResult{Features: fs, Attempt: attempt}, nil
 }
 
-func (a *Activities) putMatrix(ctx context.Context, tr *features.Transform, f *frame.Frame, key string) (artifact.Ref, error) {
+// pendingFile is one encoded file of a feature-store version.
+type pendingFile struct {
+	key   string
+	ref   *artifact.Ref
+	media string
+	body  []byte
+}
+
+// writeVersion writes the files, then the manifest. If any write fails, it
+// removes the files it wrote, so the version is whole or absent.
+func (a *Activities) writeVersion(ctx context.Context, prefix string, files []pendingFile, fs *FeatureSet) (err error) {
+	var written []string
+	defer func() {
+		if err == nil {
+			return
+		}
+		// The activity's context may be what failed; clean up regardless.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		// Another run of the same inputs may have completed the version
+		// meanwhile; its files are these files, so leave them. If that
+		// cannot be told, remove ours: a version without its manifest is
+		// never read.
+		if _, done, serr := a.Store.Stat(cctx, prefix+"manifest.json"); serr == nil && done {
+			return
+		}
+		for _, key := range written {
+			if derr := a.Store.Delete(cctx, key); derr != nil {
+				err = errors.Join(err, fmt.Errorf("remove the partial feature set: %w", derr))
+			}
+		}
+	}()
+	for _, f := range files {
+		key := prefix + f.key
+		ref, err := artifact.PutBytes(ctx, a.Store, key, f.body, f.media)
+		if err != nil {
+			return fmt.Errorf("store %s: %w", key, err)
+		}
+		written = append(written, key)
+		*f.ref = ref
+	}
+	manifest, err := json.MarshalIndent(fs, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode the manifest: %w", err)
+	}
+	if _, err := artifact.PutBytes(ctx, a.Store, prefix+"manifest.json", manifest, "application/json"); err != nil {
+		return fmt.Errorf("store %s: %w", prefix+"manifest.json", err)
+	}
+	return nil
+}
+
+func allRows(n int) []int {
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	return rows
+}
+
+// matrixBody encodes the engineered rows of f as a feature matrix.
+func matrixBody(tr *features.Transform, f *frame.Frame) ([]byte, error) {
 	X, y, err := tr.Apply(f)
 	if err != nil {
-		return artifact.Ref{}, invalid("%v", err) // already reads "features: apply: ..."
+		return nil, invalid("%v", err) // already reads "features: apply: ..."
 	}
 	var buf bytes.Buffer
 	if err := matrix.Write(&buf, matrix.Matrix{Names: tr.OutputNames(), X: X, Y: y}); err != nil {
-		return artifact.Ref{}, err
+		return nil, invalid("features: %v", err)
 	}
-	ref, err := a.Store.Put(ctx, key, &buf, "text/csv")
-	if err != nil {
-		return artifact.Ref{}, fmt.Errorf("store %s: %w", key, err)
-	}
-	return ref, nil
-}
-
-func (a *Activities) putFrame(ctx context.Context, f *frame.Frame, key string) (artifact.Ref, error) {
-	var buf bytes.Buffer
-	if err := f.WriteCSV(&buf); err != nil {
-		return artifact.Ref{}, err
-	}
-	ref, err := a.Store.Put(ctx, key, &buf, "text/csv")
-	if err != nil {
-		return artifact.Ref{}, fmt.Errorf("store %s: %w", key, err)
-	}
-	return ref, nil
+	return buf.Bytes(), nil
 }
 
 func (a *Activities) putJSON(ctx context.Context, key string, v any) (artifact.Ref, error) {

@@ -115,6 +115,7 @@ func TestTrainModelHeartbeatsBetweenEpochs(t *testing.T) {
 	fs := engineer(t, acts, ingest(t, acts, 200), churnFeatures())
 	slow := &slowCheckpoint{Store: store, suffix: "/epoch-0002.json", limit: 20 * activities.TrialHeartbeatInterval}
 	acts.Store, acts.CheckpointEvery = slow, 1
+	acts.Checkpoints.MinInterval = time.Nanosecond
 	cfg := exampleConfig()
 	cfg.Epochs = 3
 

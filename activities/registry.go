@@ -3,10 +3,12 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/mlpipe/mlpipe/internal/registry"
 )
@@ -22,12 +24,20 @@ func (a *Activities) RegisterCandidate(ctx context.Context, in RegisterCandidate
 	if err != nil {
 		return RegisterCandidateResult{}, err
 	}
+	opts := []registry.ChangeOption{registry.Workflow(in.WorkflowID), registry.Reason("passed the evaluation threshold; awaiting approval")}
 	if !found {
-		v, err = a.Registry.RegisterCandidate(ctx, a.newVersion(in.Model, in.WorkflowID, in.Trained, in.Evaluation),
-			registry.Workflow(in.WorkflowID), registry.Reason("passed the evaluation threshold; awaiting approval"))
+		nv, err := a.newVersion(in.Model, in.WorkflowID, in.Trained, in.Evaluation)
 		if err != nil {
-			return RegisterCandidateResult{}, fmt.Errorf("register %s: %w", in.Model, err)
+			return RegisterCandidateResult{}, err
 		}
+		v, err = a.Registry.RegisterCandidate(ctx, nv, opts...)
+		if err != nil {
+			return RegisterCandidateResult{}, registryErr(err, "register %s as the candidate", in.Model)
+		}
+	} else if err := a.Registry.SetAlias(ctx, in.Model, registry.AliasCandidate, v.Version, opts...); err != nil {
+		// An earlier attempt registered the version but did not get to
+		// the alias; pointing it where it already points records nothing.
+		return RegisterCandidateResult{}, registryErr(err, "make %s version %d the candidate", in.Model, v.Version)
 	}
 	return RegisterCandidateResult{Version: v.Version, Attempt: attempt}, nil
 }
@@ -43,16 +53,20 @@ func (a *Activities) RejectCandidate(ctx context.Context, in RejectCandidateInpu
 
 func (a *Activities) rejectCandidate(ctx context.Context, in RejectCandidateInput) (RejectCandidateResult, error) {
 	if _, err := a.Registry.RecordApproval(ctx, in.Model, in.Version, registryApproval(in.Approval)); err != nil {
-		return RejectCandidateResult{}, fmt.Errorf("record rejection of %s version %d: %w", in.Model, in.Version, err)
+		return RejectCandidateResult{}, registryErr(err, "record the rejection of %s version %d", in.Model, in.Version)
 	}
 	aliases, err := a.Registry.Aliases(ctx, in.Model)
 	if err != nil {
-		return RejectCandidateResult{}, err
+		return RejectCandidateResult{}, registryErr(err, "read the aliases of %s", in.Model)
 	}
 	if aliases[registry.AliasCandidate] == in.Version {
+		reason := "promotion " + in.Approval.Decision
+		if in.Approval.Comment != "" {
+			reason += ": " + in.Approval.Comment
+		}
 		if err := a.Registry.DeleteAlias(ctx, in.Model, registry.AliasCandidate,
-			registry.Actor(in.Approval.Approver), registry.Reason("promotion "+in.Approval.Decision)); err != nil {
-			return RejectCandidateResult{}, err
+			registry.Actor(in.Approval.Approver), registry.Reason(reason)); err != nil {
+			return RejectCandidateResult{}, registryErr(err, "move the candidate alias of %s off version %d", in.Model, in.Version)
 		}
 	}
 	return RejectCandidateResult{}, nil
@@ -70,24 +84,28 @@ func (a *Activities) DeployModel(ctx context.Context, in DeployModelInput) (Depl
 			return DeployModelResult{}, err
 		}
 		if !found {
-			if v, err = a.Registry.Register(ctx, a.newVersion(in.Model, in.WorkflowID, in.Trained, in.Evaluation)); err != nil {
-				return DeployModelResult{}, fmt.Errorf("register %s: %w", in.Model, err)
+			nv, err := a.newVersion(in.Model, in.WorkflowID, in.Trained, in.Evaluation)
+			if err != nil {
+				return DeployModelResult{}, err
+			}
+			if v, err = a.Registry.Register(ctx, nv); err != nil {
+				return DeployModelResult{}, registryErr(err, "register %s", in.Model)
 			}
 		}
 		version = v.Version
 	}
 	if _, err := a.Registry.RecordApproval(ctx, in.Model, version, registryApproval(in.Approval)); err != nil {
-		return DeployModelResult{}, fmt.Errorf("record approval of %s version %d: %w", in.Model, version, err)
+		return DeployModelResult{}, registryErr(err, "record the approval of %s version %d", in.Model, version)
 	}
 	aliases, err := a.Registry.Aliases(ctx, in.Model)
 	if err != nil {
-		return DeployModelResult{}, err
+		return DeployModelResult{}, registryErr(err, "read the aliases of %s", in.Model)
 	}
 	if aliases[registry.AliasProduction] != version {
 		err := a.Registry.Promote(ctx, in.Model, version, registry.Actor(in.Approval.Approver),
 			registry.Workflow(in.WorkflowID), registry.Reason(in.Approval.Comment))
 		if err != nil {
-			return DeployModelResult{}, fmt.Errorf("promote %s version %d: %w", in.Model, version, err)
+			return DeployModelResult{}, registryErr(err, "promote %s version %d", in.Model, version)
 		}
 	}
 	res := DeployModelResult{Version: version, Alias: registry.AliasProduction, Attempt: attempt}
@@ -102,16 +120,21 @@ func (a *Activities) DeployModel(ctx context.Context, in DeployModelInput) (Depl
 	return res, nil
 }
 
-func (a *Activities) newVersion(model, workflowID string, t TrainedModel, ev Evaluation) registry.Version {
+func (a *Activities) newVersion(model, workflowID string, t TrainedModel, ev Evaluation) (registry.Version, error) {
+	// The registry keeps parameters as a plain JSON object.
 	params := map[string]any{}
-	if b, err := json.Marshal(t.Config); err == nil {
-		_ = json.Unmarshal(b, &params)
+	b, err := json.Marshal(t.Config)
+	if err == nil {
+		err = json.Unmarshal(b, &params)
+	}
+	if err != nil {
+		return registry.Version{}, fmt.Errorf("register %s: record the training configuration: %w", model, err)
 	}
 	return registry.Version{
 		Name: model, ModelURI: t.Bundle.URI, Model: t.Bundle, Metrics: ev.Metrics, Params: params,
 		DataDigest: t.Features.DataDigest, WorkflowID: workflowID, ReportURI: ev.HTML.URI,
 		CreatedAt: time.Now().UTC(),
-	}
+	}, nil
 }
 
 func registryApproval(ap Approval) registry.Approval {
@@ -121,7 +144,7 @@ func registryApproval(ap Approval) registry.Approval {
 func (a *Activities) findVersion(ctx context.Context, model, workflowID string, t TrainedModel) (registry.Version, bool, error) {
 	vs, err := a.Registry.List(ctx, model)
 	if err != nil {
-		return registry.Version{}, false, fmt.Errorf("list versions of %s: %w", model, err)
+		return registry.Version{}, false, registryErr(err, "list the versions of %s", model)
 	}
 	for _, v := range vs {
 		if v.WorkflowID == workflowID && v.Model.SHA256 == t.Bundle.SHA256 {
@@ -129,4 +152,19 @@ func (a *Activities) findVersion(ctx context.Context, model, workflowID string, 
 		}
 	}
 	return registry.Version{}, false, nil
+}
+
+// ErrRegistryRefused is the failure type of a registry call refused for
+// its input (a bad name, an empty approver, a version that does not
+// exist): asking again gets the same answer, so it is not retried.
+const ErrRegistryRefused = "RegistryRefused"
+
+// registryErr wraps a registry error with what was being done. A refusal
+// is non-retryable; anything else (the store failing) is retried.
+func registryErr(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	if errors.Is(err, registry.ErrInvalid) || errors.Is(err, registry.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(what+": "+err.Error(), ErrRegistryRefused, nil)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

@@ -84,6 +84,10 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 	trainX, trainY := rows(m, tune.TrainRows(m.Rows(), val))
 	valX, valY := rows(m, val)
 	beat.set(TrialProgress{WaitingForSlot: true})
+	if cfg.Kind == model.KindGradientBoosting {
+		err := trainTrialBoosted(ctx, in, cfg, trainX, trainY, valX, valY, m.Cols(), beat, &res)
+		return res, err
+	}
 	release, err := acquireSlot(ctx)
 	if err != nil {
 		return res, err

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"io"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,6 +19,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/frame"
 	"github.com/mlpipe/mlpipe/internal/model"
+	"github.com/mlpipe/mlpipe/internal/testenv"
 )
 
 // exampleConfig is the example's hyperparameters.yaml.
@@ -118,6 +122,7 @@ func rawTestRows(t *testing.T, data []byte, s features.Spec) []map[string]any {
 func TestTrainModelResumesFromCheckpoint(t *testing.T) {
 	acts, store := newActs(t)
 	acts.CheckpointEvery = 2
+	acts.Checkpoints.MinInterval = time.Nanosecond
 	fs := engineer(t, acts, ingest(t, acts, 600), churnFeatures())
 	cfg := exampleConfig()
 	cfg.Epochs = 10
@@ -125,7 +130,9 @@ func TestTrainModelResumesFromCheckpoint(t *testing.T) {
 	whole := train(t, acts, "wf-whole", fs, cfg)
 	wholeModel := readBundle(t, whole.Bundle).Model
 	cks := keys(t, store, "checkpoints/churn-classifier/wf-whole/")
-	require.Len(t, cks, 4, "checkpoints after epochs 2, 4, 6 and 8; the last epoch writes the model instead")
+	// No heartbeat reaches a server here, so none of them may be deleted,
+	// and a fourth (epoch 8) would be one too many.
+	require.Len(t, cks, 3, "checkpoints after epochs 2, 4 and 6; the last epoch writes the model instead")
 	require.True(t, strings.HasSuffix(cks[1], "/epoch-0004.json"), cks[1])
 	ck, ok, err := store.Stat(context.Background(), cks[1])
 	require.NoError(t, err)
@@ -147,7 +154,8 @@ func TestTrainModelResumesFromCheckpoint(t *testing.T) {
 	slow := cfg
 	slow.LearningRate = 0.01
 	train(t, acts, "wf-slow", fs, slow)
-	slowCk, ok, err := store.Stat(context.Background(), "checkpoints/churn-classifier/wf-slow/"+strings.Split(cks[1], "/")[3]+"/epoch-0004.json")
+	runAndActivity := strings.Join(strings.Split(cks[1], "/")[3:5], "/")
+	slowCk, ok, err := store.Stat(context.Background(), "checkpoints/churn-classifier/wf-slow/"+runAndActivity+"/epoch-0004.json")
 	require.NoError(t, err)
 	require.True(t, ok)
 	other := train(t, acts, "wf-other", fs, cfg, activities.TrainingProgress{Epoch: 4, Epochs: 10, Checkpoint: slowCk})
@@ -165,4 +173,106 @@ func TestTrainModelRefusesBadHyperparameters(t *testing.T) {
 	ae := appError(t, err, activities.ErrInvalidInput)
 	assert.Contains(t, ae.Error(), `hyperparameters: model config: optimizer "rmsprop" is not supported`)
 	assert.Empty(t, keys(t, store, "models/"))
+}
+
+// checkpointCount is a store that counts the checkpoints written and
+// deleted through it.
+type checkpointCount struct {
+	artifact.Store
+	mu            sync.Mutex
+	written, gone int
+}
+
+func (c *checkpointCount) Put(ctx context.Context, key string, r io.Reader, mediaType string) (artifact.Ref, error) {
+	if _, ok := model.CheckpointEpoch(key); ok {
+		c.mu.Lock()
+		c.written++
+		c.mu.Unlock()
+	}
+	return c.Store.Put(ctx, key, r, mediaType)
+}
+
+func (c *checkpointCount) Delete(ctx context.Context, key string) error {
+	c.mu.Lock()
+	c.gone++
+	c.mu.Unlock()
+	return c.Store.Delete(ctx, key)
+}
+
+// retentionCases trains 40 epochs with a checkpoint after every one on
+// store. When each heartbeat reaches the server at once, checkpoints are
+// written all along and only the newest is left (the one the last
+// heartbeat named), and a retry resumes from it to the same model. When
+// none is known to have arrived, nothing is deleted and writing stops at
+// Keep, since a retry may resume from any of them.
+func retentionCases(t *testing.T, acts *activities.Activities, store artifact.Store, fs activities.FeatureSet) {
+	cfg := exampleConfig()
+	cfg.Epochs = 40
+	counted := &checkpointCount{Store: store}
+	acts.Store, acts.CheckpointEvery = counted, 1
+	acts.Checkpoints = activities.CheckpointPolicy{Keep: 3, MinInterval: time.Nanosecond, Delivery: time.Nanosecond}
+
+	whole := train(t, acts, "wf-fast-beats", fs, cfg)
+	cks := keys(t, store, "checkpoints/churn-classifier/wf-fast-beats/")
+	require.Len(t, cks, 1, "only the checkpoint the last heartbeat names is left: %v", cks)
+	assert.True(t, strings.HasSuffix(cks[0], "/epoch-0039.json"), cks[0])
+	assert.Equal(t, 39, counted.written, "a checkpoint after every epoch but the last")
+	assert.Equal(t, 38, counted.gone)
+
+	last, ok, err := store.Stat(context.Background(), cks[0])
+	require.NoError(t, err)
+	require.True(t, ok)
+	resumed := train(t, acts, "wf-fast-beats-retry", fs, cfg, activities.TrainingProgress{Epoch: 39, Epochs: 40, Checkpoint: last})
+	assert.Equal(t, 39, resumed.ResumedFrom)
+	assert.Equal(t, readBundle(t, whole.Bundle).Model, readBundle(t, resumed.Bundle).Model, "resumed from the kept checkpoint to the same model")
+
+	acts.Checkpoints.Delivery = time.Hour
+	train(t, acts, "wf-no-beats", fs, cfg)
+	cks = keys(t, store, "checkpoints/churn-classifier/wf-no-beats/")
+	require.Len(t, cks, 3, "%v", cks)
+	for i, want := range []string{"/epoch-0001.json", "/epoch-0002.json", "/epoch-0003.json"} {
+		assert.True(t, strings.HasSuffix(cks[i], want), cks[i])
+	}
+}
+
+func TestTrainModelKeepsOnlyTheLastCheckpoints(t *testing.T) {
+	acts, store := newActs(t)
+	fs := engineer(t, acts, ingest(t, acts, 300), churnFeatures())
+	retentionCases(t, acts, store, fs)
+}
+
+func TestTrainModelKeepsOnlyTheLastCheckpointsOnS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts versitygw")
+	}
+	acts, _ := newActs(t)
+	fs := engineer(t, acts, ingest(t, acts, 300), churnFeatures())
+	srv := testenv.StartS3(t)
+	s3, err := artifact.Open(context.Background(), srv.URI(t.Name()))
+	require.NoError(t, err)
+	retentionCases(t, acts, s3, fs)
+}
+
+// A retry whose heartbeat named no checkpoint (the only heartbeat that
+// did was lost) resumes from the newest one an earlier attempt of the same
+// activity left. The older ones go; the one it resumed from stays until a
+// heartbeat naming a newer one is known to have arrived.
+func TestTrainModelResumesFromTheNewestCheckpointLeftBehind(t *testing.T) {
+	acts, store := newActs(t)
+	fs := engineer(t, acts, ingest(t, acts, 300), churnFeatures())
+	cfg := exampleConfig()
+	cfg.Epochs = 10
+	acts.CheckpointEvery = 2
+	acts.Checkpoints = activities.CheckpointPolicy{MinInterval: time.Nanosecond, Delivery: time.Hour}
+	whole := readBundle(t, train(t, acts, "wf-lost-beat", fs, cfg).Bundle).Model
+	cks := keys(t, store, "checkpoints/churn-classifier/wf-lost-beat/")
+	require.Len(t, cks, 3)
+
+	retry := train(t, acts, "wf-lost-beat", fs, cfg, activities.TrainingProgress{Epoch: 7, Epochs: 10})
+	assert.Equal(t, 6, retry.ResumedFrom)
+	assert.Equal(t, whole, readBundle(t, retry.Bundle).Model)
+	left := keys(t, store, "checkpoints/churn-classifier/wf-lost-beat/")
+	require.Len(t, left, 2, "%v", left)
+	assert.Equal(t, cks[2], left[0], "epoch 6, resumed from")
+	assert.True(t, strings.HasSuffix(left[1], "/epoch-0008.json"), left[1])
 }

@@ -17,6 +17,10 @@ type Dataset struct {
 	Ref     artifact.Ref `json:"ref"`
 	Rows    int          `json:"rows"`
 	Columns []string     `json:"columns"`
+	// Source is the lineage: the source as it was when ingested (its size
+	// and modification time, or an http(s)/s3 ETag, Last-Modified and
+	// Content-Length), so a changed source can be told from this one.
+	Source *artifact.SourceInfo `json:"source,omitempty"`
 }
 
 // IngestDataInput names a source CSV to copy into the artifact store.
@@ -26,6 +30,9 @@ type IngestDataInput struct {
 	Source string `json:"source"`
 	// Target, when set, must be a column of the data.
 	Target string `json:"target,omitempty"`
+	// Columns are the columns the spec names; a header that lacks any of
+	// them is refused, naming each, before anything is stored.
+	Columns spec.ColumnRefs `json:"columns,omitempty"`
 }
 
 // IngestDataResult is the stored raw dataset.
@@ -55,6 +62,9 @@ type EngineerFeaturesInput struct {
 	Pipeline string        `json:"pipeline"`
 	Dataset  Dataset       `json:"dataset"`
 	Spec     features.Spec `json:"spec"`
+	// TestSource, when set, is the data the model is evaluated on
+	// (data.test_source): every row then trains and none is held out.
+	TestSource string `json:"test_source,omitempty"`
 }
 
 // FeatureSet is one version of the feature store: engineered train and
@@ -71,7 +81,9 @@ type FeatureSet struct {
 	Transform artifact.Ref `json:"transform"`
 	Features  []string     `json:"features"`
 	TrainRows int          `json:"train_rows"`
-	TestRows  int          `json:"test_rows"`
+	// TestRows is 0, and Test and TestRaw are empty, when the model is
+	// evaluated on a separate test source.
+	TestRows int `json:"test_rows"`
 	// Labels are a binary target's negative and positive class values.
 	Labels [2]string `json:"labels"`
 	// Classes are a multi-class target's values in model order (label k
@@ -126,6 +138,10 @@ type TrainingProgress struct {
 	// worker's slots (it was prefetched), so the Web UI tells a waiting
 	// activity from a training one.
 	WaitingForSlot bool `json:"waiting_for_slot,omitempty"`
+	// Unit is what Epoch counts: "" for epochs, UnitRound for the
+	// boosting rounds of gradient_boosting (Loss is then the validation
+	// log-loss, 0 without a validation split).
+	Unit string `json:"unit,omitempty"`
 }
 
 // TrialProgress is the heartbeat detail of TrainTrial: whether it waits

@@ -46,6 +46,7 @@ for _ in $(seq 1 240); do
 done
 grep -q "mlpipe dev is up" "$STATE/dev.log" || { cat "$STATE/dev.log"; echo "mlpipe dev did not start within 2 minutes"; exit 1; }
 sed -n '/mlpipe dev is up/,/Ctrl-C/p' "$STATE/dev.log" | grep -v Ctrl-C
+UI=$(sed -n 's/^  Web UI *//p' "$STATE/dev.log" | head -n 1)
 
 step "Generating churn data: bin/mlpipe gen churn --rows 5000 --seed 7 -o $DATA"
 "$BIN/mlpipe" gen churn --rows 5000 --seed 7 -o "$DATA"
@@ -96,8 +97,8 @@ cat <<TXT
   test F1        $F1
   report         $REPORT
   predictions    POST http://127.0.0.1:8080/v1/models/churn-classifier:predict
-  Web UI         http://localhost:8233/namespaces/default/workflows/$SECOND
-                 http://localhost:8233/namespaces/default/workflows/$SECOND-canary
+  Web UI         $UI/namespaces/default/workflows/$SECOND
+                 $UI/namespaces/default/workflows/$SECOND-canary
   The stack stops now. To browse these runs again:
     MLPIPE_ARTIFACTS=$STATE/artifacts bin/mlpipe dev --db $STATE/temporal.db
 TXT

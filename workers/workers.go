@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -47,7 +48,7 @@ func RegisterGPU(w worker.Registry, acts *activities.Activities) {
 
 // NewCPU builds the worker for mlpipe-cpu.
 func NewCPU(c client.Client, acts *activities.Activities) worker.Worker {
-	w := worker.New(c, workflows.TaskQueueCPU, worker.Options{})
+	w := worker.New(c, workflows.TaskQueueCPU, worker.Options{Interceptors: []interceptor.WorkerInterceptor{ValidUTF8()}})
 	RegisterCPU(w, acts)
 	return w
 }
@@ -127,6 +128,7 @@ func NewGPU(c client.Client, acts *activities.Activities, o GPUOptions) (worker.
 		Tuner:                            tuner,
 		MaxConcurrentActivityTaskPollers: max(minActivityPollers, slots+prefetch),
 		BackgroundActivityContext:        activities.WithSlots(context.Background(), pool),
+		Interceptors:                     []interceptor.WorkerInterceptor{ValidUTF8()},
 	})
 	RegisterGPU(w, acts)
 	return w, nil

@@ -45,6 +45,11 @@ var (
 	SearchAttributes = []temporal.SearchAttributeKey{AttrModelName, AttrStage}
 )
 
+// ErrStageTimedOut is the failure type of a pipeline whose stage activity
+// timed out on every attempt; the message names the setting to raise
+// (stages.NAME.timeout or stages.NAME.heartbeat) and its value.
+const ErrStageTimedOut = "StageTimedOut"
+
 // Decision is the payload of approve-promotion and reject-promotion.
 type Decision struct {
 	Approver string `json:"approver"`

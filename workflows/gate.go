@@ -19,6 +19,10 @@ const (
 	DecisionRejected = "rejected"
 )
 
+// ApproverTimeout is who the registry records as refusing a candidate
+// nobody decided on before approval.timeout.
+const ApproverTimeout = "approval timeout"
+
 // deploy is the seed's gated model_deployment: the evaluation threshold must
 // hold, then a person approves (unless the spec says approval.required:
 // false), then the version is registered and promoted to production.
@@ -68,7 +72,7 @@ func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
 		if d == nil {
 			p.result.Outcome = OutcomeApprovalTimeout
 			p.result.Reason = fmt.Sprintf("nobody approved within %s", p.in.Approval.Timeout)
-			d = &activities.Approval{Decision: DecisionRejected, Comment: p.result.Reason, At: workflow.Now(ctx), Via: "timeout"}
+			d = &activities.Approval{Decision: DecisionRejected, Approver: ApproverTimeout, Comment: p.result.Reason, At: workflow.Now(ctx), Via: "timeout"}
 		} else if d.Decision == DecisionRejected {
 			p.result.Outcome = OutcomeRejected
 			p.result.Reason = fmt.Sprintf("rejected by %s: %s", d.Approver, d.Comment)
@@ -118,7 +122,7 @@ func (p *pipeline) rollout(ctx workflow.Context, st spec.Stage, version int, app
 	if p.in.Deployment.Strategy == spec.StrategyShadow {
 		name = ShadowRolloutName
 	}
-	childID := p.id + "-" + p.in.Deployment.Strategy
+	childID := RolloutID(p.id, p.in.Deployment.Strategy)
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:    childID,
 		TaskQueue:     TaskQueueCPU,

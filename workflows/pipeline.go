@@ -14,6 +14,11 @@ import (
 // ErrInvalidSpec is the failure type of a pipeline refused before any work.
 const ErrInvalidSpec = "InvalidSpec"
 
+// versionStrictSpec marks pipelines that refuse, before any work, JSON
+// input keys no setting takes and the other checks of spec.Validate that
+// spec.ValidateAsRecorded leaves out.
+const versionStrictSpec = "pipeline-strict-spec"
+
 // TrainingPipeline runs a pipeline spec's DAG: ingestion, validation,
 // feature engineering, training, evaluation and the gated deployment.
 func TrainingPipeline(ctx workflow.Context, in spec.Pipeline) (PipelineResult, error) {
@@ -32,6 +37,8 @@ type pipeline struct {
 	status PipelineStatus
 	// outputs maps an output name to what produced it.
 	outputs map[string]output
+	// limits are each stage's activity timeouts and attempts, as run.
+	limits map[string]stageLimits
 	// decision is set by an approve/reject signal or update.
 	decision *activities.Approval
 	result   PipelineResult
@@ -48,7 +55,7 @@ type output struct {
 }
 
 func newPipeline(ctx workflow.Context, in spec.Pipeline) (*pipeline, error) {
-	p := &pipeline{in: in, id: workflow.GetInfo(ctx).WorkflowExecution.ID, outputs: map[string]output{}}
+	p := &pipeline{in: in, id: workflow.GetInfo(ctx).WorkflowExecution.ID, outputs: map[string]output{}, limits: map[string]stageLimits{}}
 	p.status = PipelineStatus{Pipeline: in.Name, Model: in.Model, State: StatePending}
 	for _, st := range in.Stages {
 		p.status.Stages = append(p.status.Stages, StageStatus{Name: st.Name, Kind: st.KindOrName(), State: StatePending})
@@ -57,9 +64,18 @@ func newPipeline(ctx workflow.Context, in spec.Pipeline) (*pipeline, error) {
 	if err := p.setup(ctx); err != nil {
 		return nil, err
 	}
+	// Pipelines started before this version did not refuse keys their
+	// input does not take, settings written as 0, values beyond the
+	// spec's bounds or thresholds outside a metric's range; they replay
+	// with the checks they ran.
+	strict := workflow.GetVersion(ctx, versionStrictSpec, workflow.DefaultVersion, 1) == 1
+	validate := p.in.ValidateAsRecorded
+	if strict {
+		validate = p.in.Validate
+	}
 	// Validate ranges over maps only to sort their keys: deterministic.
 	//workflowcheck:ignore
-	if err := p.in.Validate(); err != nil {
+	if err := validate(); err != nil {
 		p.status.State = StateFailed
 		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidSpec, nil)
 	}

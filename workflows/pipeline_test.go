@@ -271,6 +271,12 @@ func (s *pipelineSuite) TestApprovalTimesOutAfterTheSpecTimeout() {
 	s.Require().NotNil(s.rejected)
 	s.Equal("timeout", s.rejected.Approval.Via)
 	s.Equal(DecisionRejected, s.rejected.Approval.Decision)
+	// The registry refuses a decision with nobody named: the timeout is
+	// named as who refused, with when and why.
+	s.Equal(ApproverTimeout, s.rejected.Approval.Approver)
+	s.True(start.Add(48*time.Hour).Equal(s.rejected.Approval.At), "decided when the timeout passed")
+	s.Contains(s.rejected.Approval.Comment, "nobody approved within 48h0m0s")
+	s.Equal(s.rejected.Approval, *r.Approval, "the result shows the same decision")
 }
 
 func (s *pipelineSuite) TestDefaultApprovalTimeoutIs72h() {

@@ -1,10 +1,13 @@
 package workflows
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 )
@@ -14,8 +17,11 @@ import (
 // changes with workflow.GetVersion, then record a new history. They are
 // written by the integration tests in cmd/mlpipe:
 //
-//   - churn_deployed.json, a TrainingPipeline: MLPIPE_RECORD_HISTORY with
-//     TestPipelineThroughStockTemporalCLI;
+//   - churn_v1_strict_deployed.json, a TrainingPipeline with the
+//     pipeline-strict-spec marker: MLPIPE_RECORD_HISTORY with
+//     TestPipelineThroughStockTemporalCLI (churn_deployed.json is the same
+//     run recorded before that marker, and replays its DefaultVersion
+//     branch);
 //   - search_completed.json, a multi-class HyperparameterSearch (3 trials ×
 //     2 folds): MLPIPE_RECORD_SEARCH_HISTORY with
 //     TestMulticlassSearchOnThePlansExample.
@@ -32,6 +38,14 @@ import (
 // marker: it replays the workflow.DefaultVersion branches. It was written
 // once, by a throwaway test in a worktree of that commit that ran the old
 // workers on a dev server and saved client.GetWorkflowHistory as protojson.
+//
+// canary_v0_aborted.json and canary_v0_stuck_aborted.json are CanaryRollouts
+// recorded the same way with the code of commit d664bc5, before the
+// rollout-bounded-gateway marker: one aborted while paused, one aborted
+// while its first SetRouting still retried against a closed port (an
+// abort that cancels the call without the marker fails to replay it).
+// canary_v1_gateway_down_aborted.json is MLPIPE_RECORD_ROLLOUT_HISTORY with
+// TestACanaryWhoseGatewayIsDownIsAbortedAndProductionStays.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	require.NoError(t, err)
@@ -39,6 +53,9 @@ func TestReplayRecordedHistories(t *testing.T) {
 	require.Contains(t, files, filepath.Join("testdata", "search_completed.json"), "the search's history is replayed too")
 	require.Contains(t, files, filepath.Join("testdata", "search_v1_completed.json"), "and one from before max_parallel defaulted to 16")
 	require.Contains(t, files, filepath.Join("testdata", "search_v0_completed.json"), "and a search from before its version markers")
+	require.Contains(t, files, filepath.Join("testdata", "canary_v0_stuck_aborted.json"), "and a canary from before the rollout-bounded-gateway marker")
+	require.Contains(t, files, filepath.Join("testdata", "churn_deployed.json"), "a pipeline from before the pipeline-strict-spec marker")
+	require.Contains(t, files, filepath.Join("testdata", "churn_v1_strict_deployed.json"), "and one with it")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
@@ -48,7 +65,25 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(HyperparameterSearch, workflow.RegisterOptions{Name: HyperparameterSearchName})
 			r.RegisterWorkflowWithOptions(CanaryRollout, workflow.RegisterOptions{Name: CanaryRolloutName})
 			r.RegisterWorkflowWithOptions(ShadowRollout, workflow.RegisterOptions{Name: ShadowRolloutName})
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
+			// Replayed under its own workflow ID, since child IDs
+			// (ID-search, ID-canary) are derived from it.
+			hist, exec := readHistory(t, f)
+			require.NoError(t, r.ReplayWorkflowHistoryWithOptions(nil, hist, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec}))
 		})
 	}
+}
+
+// readHistory loads a history written by `temporal workflow show -o json`
+// and the execution it recorded.
+func readHistory(t *testing.T, file string) (*historypb.History, workflow.Execution) {
+	t.Helper()
+	f, err := os.Open(file)
+	require.NoError(t, err)
+	defer f.Close()
+	hist, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	require.NoError(t, err)
+	require.NotEmpty(t, hist.GetEvents())
+	start := hist.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes()
+	require.NotNil(t, start, "%s does not begin with WorkflowExecutionStarted", file)
+	return hist, workflow.Execution{ID: start.GetWorkflowId(), RunID: start.GetOriginalExecutionRunId()}
 }

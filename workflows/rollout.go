@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,23 +56,40 @@ type rolloutRun struct {
 	lastVerdict   rollout.Verdict
 	outcome       string
 	outcomeReason string
+	// bounded is set for rollouts started by code that stops waiting on an
+	// unreachable gateway (rolloutBoundedGateway).
+	bounded bool
+	// routed is set once the gateway has acknowledged a split.
+	routed bool
+	// concluding is set once the rollout is promoting or rolling back.
+	concluding bool
 }
+
+// rolloutBoundedGateway marks rollouts that do not wait on a gateway
+// without bound: an abort interrupts a gateway call in flight, a routing
+// the gateway refuses rolls back, and a rollback the gateway cannot be
+// told of still ends the rollout. Earlier histories replay without it.
+const rolloutBoundedGateway = "rollout-bounded-gateway"
 
 func newRollout(ctx workflow.Context, in RolloutInput, strategy string) (*rolloutRun, error) {
 	r := &rolloutRun{in: in, d: in.Deployment, id: workflow.GetInfo(ctx).WorkflowExecution.ID}
 	r.d.Strategy = strategy
-	r.status = RolloutStatus{Model: in.Model, Candidate: in.Candidate, Strategy: strategy, State: RolloutRunning, Steps: len(in.Deployment.Steps)}
+	r.status = RolloutStatus{Model: in.Model, Candidate: in.Candidate, Strategy: strategy, State: RolloutRunning,
+		Steps: len(in.Deployment.Steps), GatewayURL: in.Deployment.GatewayURL}
 	if err := r.setup(ctx); err != nil {
 		return nil, err
 	}
 	// Fill defaults and check, as the pipeline's spec check does.
 	p := spec.Pipeline{Deployment: r.d}
-	var probs []string
+	probs := slices.Clone(in.problems)
 	if in.Model == "" || in.Candidate <= 0 {
 		probs = append(probs, "model and candidate version are required")
 	}
 	if err := p.ValidateDeployment(); err != nil {
 		probs = append(probs, err.Error())
+	}
+	if in.GatewayRetry < 0 || (in.GatewayRetry > 0 && in.GatewayRetry < spec.Duration(time.Second)) || in.GatewayRetry > MaxGatewayRetry {
+		probs = append(probs, fmt.Sprintf("gateway_retry %s is out of range: use 1s to %s (0 means %s)", in.GatewayRetry, MaxGatewayRetry, DefaultGatewayRetry))
 	}
 	if len(probs) > 0 {
 		return nil, temporal.NewNonRetryableApplicationError("rollout: "+strings.Join(probs, "; "), ErrInvalidSpec, nil)
@@ -81,6 +99,10 @@ func newRollout(ctx workflow.Context, in RolloutInput, strategy string) (*rollou
 	if r.in.DecisionTimeout <= 0 {
 		r.in.DecisionTimeout = spec.DefaultApprovalTimeout
 	}
+	if r.in.GatewayRetry == 0 {
+		r.in.GatewayRetry = DefaultGatewayRetry
+	}
+	r.bounded = workflow.GetVersion(ctx, rolloutBoundedGateway, workflow.DefaultVersion, 1) >= 1
 	return r, nil
 }
 
@@ -93,13 +115,17 @@ func (r *rolloutRun) log(ctx workflow.Context, format string, args ...any) {
 // canary runs the steps; it returns the outcome and why.
 func (r *rolloutRun) canary(ctx workflow.Context) error {
 	for i, step := range r.d.Steps {
-		r.status.Step, r.status.Weight = i+1, step.Weight
-		if err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeCanary, Candidate: r.in.Candidate,
-			Weight: step.Weight, StickyKey: r.d.StickyKey, Reason: fmt.Sprintf("canary step %d of %d: %g%%", i+1, len(r.d.Steps), step.Weight)}); err != nil {
+		r.status.Step = i + 1
+		next, err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeCanary, Candidate: r.in.Candidate,
+			Weight: step.Weight, StickyKey: r.d.StickyKey, Reason: fmt.Sprintf("canary step %d of %d: %g%%", i+1, len(r.d.Steps), step.Weight)})
+		if !r.bounded && err != nil {
 			return err
 		}
+		if err != nil || next != "" {
+			return r.conclude(ctx, next, err)
+		}
 		r.log(ctx, "step %d of %d: %g%% of traffic to version %d for %s", i+1, len(r.d.Steps), step.Weight, r.in.Candidate, step.Hold)
-		next, err := r.hold(ctx, step.Hold.D(), fmt.Sprintf("canary %g%%", step.Weight))
+		next, err = r.hold(ctx, step.Hold.D(), fmt.Sprintf("canary %g%%", step.Weight))
 		if err != nil || next != "" {
 			return r.conclude(ctx, next, err)
 		}
@@ -110,12 +136,19 @@ func (r *rolloutRun) canary(ctx workflow.Context) error {
 // shadow mirrors traffic for the window, then decides.
 func (r *rolloutRun) shadow(ctx workflow.Context) error {
 	r.status.Step, r.status.Steps, r.status.Weight = 1, 1, 0
-	if err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeShadow, Candidate: r.in.Candidate,
-		Mirror: r.d.Mirror, Reason: fmt.Sprintf("shadow: mirror %g%%", r.d.Mirror)}); err != nil {
+	next, err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeShadow, Candidate: r.in.Candidate,
+		Mirror: r.d.Mirror, Reason: fmt.Sprintf("shadow: mirror %g%%", r.d.Mirror)})
+	if !r.bounded && err != nil {
 		return err
 	}
+	if err != nil || next != "" {
+		if next == OutcomeRolledBack {
+			next = OutcomeDiscarded
+		}
+		return r.conclude(ctx, next, err)
+	}
 	r.log(ctx, "shadow: %g%% of traffic mirrored to version %d for %s", r.d.Mirror, r.in.Candidate, r.d.Window)
-	next, err := r.hold(ctx, r.d.Window.D(), "shadow")
+	next, err = r.hold(ctx, r.d.Window.D(), "shadow")
 	if err != nil || next != "" {
 		if next == OutcomeRolledBack {
 			next = OutcomeDiscarded
@@ -211,10 +244,13 @@ func (r *rolloutRun) waitWhilePaused(ctx workflow.Context) (string, error) {
 // analyze compares candidate with production once; enough failures in a
 // row roll the candidate back.
 func (r *rolloutRun) analyze(ctx workflow.Context) (string, error) {
-	actx := workflow.WithActivityOptions(ctx, r.activityOptions(fmt.Sprintf("analyse %s version %d against production", r.in.Model, r.in.Candidate)))
 	var res activities.AnalyzeRolloutResult
 	in := activities.AnalyzeRolloutInput{GatewayURL: r.d.GatewayURL, Model: r.in.Model, Mode: modeOf(r.d.Strategy), Criteria: r.d.Criteria}
-	if err := workflow.ExecuteActivity(actx, a.AnalyzeRollout, in).Get(ctx, &res); err != nil {
+	next, err := r.gatewayCall(ctx, fmt.Sprintf("analyse %s version %d against production", r.in.Model, r.in.Candidate), a.AnalyzeRollout, in, &res)
+	if next != "" {
+		return next, nil
+	}
+	if err != nil {
 		return "", err
 	}
 	an := res.Analysis
@@ -249,36 +285,26 @@ func (r *rolloutRun) activityOptions(summary string) workflow.ActivityOptions {
 		TaskQueue:           TaskQueueCPU,
 		StartToCloseTimeout: time.Minute,
 		Summary:             summary,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
-			// A gateway that is down for a while is retried, not given up
-			// on: the rollout must end in a known routing.
-			MaximumAttempts:        0,
-			NonRetryableErrorTypes: []string{activities.ErrInvalidInput},
-		},
+		RetryPolicy:         gatewayRetryPolicy(r.in.GatewayRetry.D()),
 	}
-}
-
-func (r *rolloutRun) route(ctx workflow.Context, rt routing.Routing) error {
-	actx := workflow.WithActivityOptions(ctx, r.activityOptions(rt.Reason))
-	return workflow.ExecuteActivity(actx, a.SetRouting, activities.SetRoutingInput{GatewayURL: r.d.GatewayURL, Routing: rt}).Get(ctx, nil)
 }
 
 // conclude promotes the candidate or takes it out of the traffic. It runs
 // even when the rollout is cancelled, so the gateway never keeps a split
 // nobody watches.
 func (r *rolloutRun) conclude(ctx workflow.Context, outcome string, cause error) error {
+	r.concluding = true
 	if cause != nil {
 		if !temporal.IsCanceledError(cause) {
 			// An activity failed for good: take the candidate out.
-			outcome, r.outcomeReason = OutcomeRolledBack, "rollout failed: "+failureMessage(cause)
+			outcome, r.outcomeReason = OutcomeRolledBack, "rollout failed: "+r.failureText(cause)
 		} else {
 			outcome, r.outcomeReason = OutcomeAborted, "rollout cancelled"
 		}
 		ctx, _ = workflow.NewDisconnectedContext(ctx)
 	}
 	in := activities.FinishRolloutInput{Model: r.in.Model, Version: r.in.Candidate, WorkflowID: r.id,
-		GatewayURL: r.d.GatewayURL, Reason: r.outcomeReason, Approval: r.in.Approval}
+		GatewayURL: r.d.GatewayURL, Reason: r.outcomeReason, Approval: r.in.Approval, NeverRouted: r.bounded && !r.routed}
 	var fn any = a.RollbackCandidate
 	what := "take version %d out of the traffic"
 	if outcome == OutcomePromoted {
@@ -292,16 +318,34 @@ func (r *rolloutRun) conclude(ctx workflow.Context, outcome string, cause error)
 		}
 	}
 	actx := workflow.WithActivityOptions(ctx, r.activityOptions(fmt.Sprintf(what, r.in.Candidate)))
-	if err := workflow.ExecuteActivity(actx, fn, in).Get(ctx, nil); err != nil {
+	var res activities.FinishRolloutResult
+	err := workflow.ExecuteActivity(actx, fn, in).Get(ctx, &res)
+	switch {
+	case err != nil && (!r.bounded || outcome == OutcomePromoted || !isGatewayFailure(err)):
 		return err
+	case err != nil:
+		// The registry holds the refusal; only the gateway is behind.
+		// Say what it may still do rather than claim it stopped.
+		still := fmt.Sprintf("send %g%% of traffic to", r.status.Weight)
+		if r.d.Strategy == spec.StrategyShadow {
+			still = fmt.Sprintf("mirror %g%% of traffic to", r.d.Mirror)
+		}
+		r.outcomeReason += fmt.Sprintf("; the gateway was not told and may still %s version %d (%s): PUT {\"mode\": \"none\"} to %s/admin/models/%s/routing once it answers",
+			still, r.in.Candidate, r.failureText(err), strings.TrimRight(r.d.GatewayURL, "/"), r.in.Model)
+	case res.GatewayNotTold != "":
+		r.outcomeReason += "; the gateway never acknowledged a split, so it serves production only"
+		if cause == nil || !isGatewayFailure(cause) {
+			// Not said yet: why it was not told.
+			r.outcomeReason += " (" + res.GatewayNotTold + ")"
+		}
+		r.status.Weight = 0
+	case outcome == OutcomePromoted:
+		r.status.Weight = 100
+	default:
+		r.status.Weight = 0
 	}
 	r.outcome = outcome
 	r.status.State = outcome
-	if outcome == OutcomePromoted {
-		r.status.Weight = 100
-	} else {
-		r.status.Weight = 0
-	}
 	r.status.HoldEndsAt = nil
 	r.log(ctx, "%s: %s", outcome, r.outcomeReason)
 	if cause != nil && temporal.IsCanceledError(cause) {
@@ -311,7 +355,7 @@ func (r *rolloutRun) conclude(ctx workflow.Context, outcome string, cause error)
 }
 
 func (r *rolloutRun) finish(ctx workflow.Context, err error) (RolloutResult, error) {
-	res := RolloutResult{Model: r.in.Model, Candidate: r.in.Candidate, Outcome: r.outcome, Reason: r.outcomeReason,
+	res := RolloutResult{WorkflowID: r.id, Model: r.in.Model, Candidate: r.in.Candidate, Outcome: r.outcome, Reason: r.outcomeReason,
 		Analyses: r.status.Analyses, LastAnalysis: r.status.LastAnalysis, History: r.status.History}
 	if err != nil {
 		return res, err
@@ -327,6 +371,9 @@ func (r *rolloutRun) publish(ctx workflow.Context) {
 	var b strings.Builder
 	b.WriteString(fmt.Sprintf("**%s rollout** of `%s` version %d: **%s**, step %d of %d, weight %g%%\n\n",
 		r.d.Strategy, r.in.Model, r.in.Candidate, r.status.State, r.status.Step, r.status.Steps, r.status.Weight))
+	if p := r.status.Pending; p != nil {
+		b.WriteString(fmt.Sprintf("Not applied yet: %s, sent to the gateway at %s at %s and not acknowledged\n\n", p.What, r.d.GatewayURL, p.Since.UTC().Format(time.RFC3339)))
+	}
 	if an := r.status.LastAnalysis; an != nil {
 		b.WriteString(fmt.Sprintf("Last analysis (%d so far, %d failed in a row): **%s** %s\n\n", r.status.Analyses, r.status.Failures, an.Verdict, an.Summary))
 	}

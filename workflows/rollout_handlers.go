@@ -77,7 +77,8 @@ func (r *rolloutRun) checkControl(name string, c RolloutCommand) error {
 		return fmt.Errorf(`say who you are: {"by": "NAME", "reason": "..."}`)
 	case r.outcome != "":
 		return fmt.Errorf("%w: %s", errRolloutOver, r.outcome)
-	case r.abortBy != nil || r.promoteBy != nil:
+	case r.abortBy != nil || r.promoteBy != nil || r.concluding:
+		// A control accepted now would change nothing: say so.
 		return fmt.Errorf("the rollout is already finishing")
 	case name == ControlPause && r.paused:
 		return fmt.Errorf("already paused by %s", r.status.PausedBy)

@@ -327,3 +327,220 @@ func (s *rolloutSuite) TestAShadowSwitchCanNeedAPerson() {
 	s.Require().NotNil(s.promoted.Approval)
 	s.Equal("alice", s.promoted.Approval.Approver)
 }
+
+// unreachable is what SetRouting and the others return while nothing
+// listens at the gateway's address: retryable, within the bound.
+func unreachable() error {
+	return temporal.NewApplicationError("gateway at http://127.0.0.1:9 unreachable: connection refused", activities.ErrGatewayUnreachable)
+}
+
+// gatewayMocks replaces the suite's mocks with a fresh environment whose
+// SetRouting and RollbackCandidate answer with setRouting and rollback
+// (nil: succeed); analyses pass.
+func (s *rolloutSuite) gatewayMocks(setRouting func(attempt int) error, rollback func() error) {
+	s.env = s.NewTestWorkflowEnvironment()
+	s.env.RegisterWorkflow(CanaryRollout)
+	s.env.RegisterActivity(a)
+	attempt := 0
+	s.env.OnActivity(a.SetRouting, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SetRoutingInput) (activities.SetRoutingResult, error) {
+			attempt++
+			if setRouting != nil {
+				if err := setRouting(attempt); err != nil {
+					return activities.SetRoutingResult{}, err
+				}
+			}
+			s.routes = append(s.routes, in.Routing)
+			return activities.SetRoutingResult{Routing: in.Routing}, nil
+		}).Maybe()
+	s.env.OnActivity(a.AnalyzeRollout, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.AnalyzeRolloutInput) (activities.AnalyzeRolloutResult, error) {
+			s.analyses++
+			v := s.verdict(s.analyses, s.env.Now().Sub(s.start))
+			return activities.AnalyzeRolloutResult{Analysis: rollout.Analysis{Verdict: v, Summary: "canary " + string(v)}}, nil
+		}).Maybe()
+	s.env.OnActivity(a.PromoteCandidate, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.FinishRolloutInput) (activities.FinishRolloutResult, error) {
+			s.promoted = &in
+			return activities.FinishRolloutResult{Version: in.Version, Alias: "production"}, nil
+		}).Maybe()
+	s.env.OnActivity(a.RollbackCandidate, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.FinishRolloutInput) (activities.FinishRolloutResult, error) {
+			s.rolled = &in
+			if rollback != nil {
+				if err := rollback(); err != nil {
+					return activities.FinishRolloutResult{}, err
+				}
+			}
+			res := activities.FinishRolloutResult{Version: in.Version}
+			if in.NeverRouted {
+				res.GatewayNotTold = "gateway at http://127.0.0.1:9 unreachable: connection refused"
+			}
+			return res, nil
+		}).Maybe()
+}
+
+// down is a gateway that never answers, counting the attempts.
+func down(attempts *int) func(int) error {
+	return func(n int) error { *attempts = n; return unreachable() }
+}
+
+// A gateway that never answers is retried for the rollout's gateway_retry,
+// not forever: the rollout then ends rolled back with the reason, the
+// registry is told, and nobody claims the step was applied.
+func (s *rolloutSuite) TestAGatewayThatNeverAnswersEndsTheRolloutWithinItsBound() {
+	attempts := new(int)
+	s.gatewayMocks(down(attempts), nil)
+	in := canaryInput()
+	in.GatewayRetry = spec.Duration(time.Minute)
+	s.env.RegisterDelayedCallback(func() {
+		st := s.status()
+		s.Equal(RolloutRunning, st.State)
+		s.Equal(1, st.Step)
+		s.Zero(st.Weight, "the gateway has not acknowledged 5%")
+		s.Require().NotNil(st.Pending, "the step is shown as not applied")
+		s.Equal(5.0, st.Pending.Weight)
+		s.Contains(st.Pending.What, "canary step 1 of 3")
+	}, 10*time.Second)
+	s.env.ExecuteWorkflow(CanaryRollout, in)
+	r := s.result()
+	s.Equal(OutcomeRolledBack, r.Outcome)
+	s.Contains(r.Reason, "gateway at http://127.0.0.1:9 unreachable: connection refused")
+	s.Contains(r.Reason, "gave up after retrying for 1m0s")
+	s.NotContains(r.Reason, "type: GatewayUnreachable", "the reason reads as a sentence")
+	s.Equal(int(gatewayRetryPolicy(time.Minute).MaximumAttempts), *attempts)
+	s.Less(s.env.Now().Sub(s.start), 2*time.Minute)
+	s.Require().NotNil(s.rolled, "the registry records the refusal")
+	s.True(s.rolled.NeverRouted, "the gateway never held a split")
+	s.Contains(r.Reason, "the gateway never acknowledged a split, so it serves production only")
+	st := s.status()
+	s.Nil(st.Pending)
+	s.Zero(st.Weight)
+}
+
+// The status says a step is pending until the gateway acknowledges it,
+// and counts its weight from then on.
+func (s *rolloutSuite) TestAStepCountsOnlyOnceTheGatewayAcknowledgesIt() {
+	s.gatewayMocks(func(n int) error {
+		if n <= 3 {
+			return unreachable()
+		}
+		return nil
+	}, nil)
+	var before, after RolloutStatus
+	s.env.RegisterDelayedCallback(func() { before = s.status() }, 2*time.Second)
+	s.env.RegisterDelayedCallback(func() { after = s.status() }, time.Minute)
+	s.env.ExecuteWorkflow(CanaryRollout, canaryInput())
+	s.Equal(OutcomePromoted, s.result().Outcome, "a gateway down for seconds is waited for")
+	s.Require().NotNil(before.Pending)
+	s.Zero(before.Weight)
+	s.Nil(after.Pending)
+	s.Equal(5.0, after.Weight)
+	s.Equal([]float64{5, 25, 50}, s.weights())
+}
+
+// An abort ends a rollout whose gateway does not answer at once, without
+// waiting out the retries; production stays production.
+func (s *rolloutSuite) TestAbortDoesNotWaitForAGatewayThatNeverAnswers() {
+	s.gatewayMocks(down(new(int)), nil)
+	var abort *error
+	s.env.RegisterDelayedCallback(func() {
+		abort = s.command(ControlAbort, RolloutCommand{By: "bob", Reason: "gateway is gone"})
+	}, 20*time.Second)
+	s.env.ExecuteWorkflow(CanaryRollout, canaryInput()) // the default bound: 10 minutes
+	r := s.result()
+	s.Require().NoError(*abort)
+	s.Equal(OutcomeAborted, r.Outcome)
+	s.Contains(r.Reason, "aborted by bob: gateway is gone")
+	s.Contains(r.Reason, "the gateway never acknowledged a split")
+	s.Less(s.env.Now().Sub(s.start), time.Minute, "ended at the abort, not after 10 minutes of retries")
+	s.Require().NotNil(s.rolled)
+	s.True(s.rolled.NeverRouted)
+	s.Nil(s.promoted)
+	s.Empty(s.routes)
+}
+
+// A gateway that refuses (a wrong token) is not retried: the rollout rolls
+// back at once with the message that says what to fix.
+func (s *rolloutSuite) TestAGatewayThatRefusesTheRoutingRollsBackAtOnce() {
+	calls := 0
+	s.gatewayMocks(func(n int) error {
+		calls = n
+		return temporal.NewNonRetryableApplicationError(
+			"gateway at http://gw refused the admin token (401 Unauthorized): set MLPIPE_ADMIN_TOKEN on the workers", activities.ErrGatewayRefused, nil)
+	}, nil)
+	s.env.ExecuteWorkflow(CanaryRollout, canaryInput())
+	r := s.result()
+	s.Equal(OutcomeRolledBack, r.Outcome)
+	s.Contains(r.Reason, "MLPIPE_ADMIN_TOKEN")
+	s.Equal(1, calls, "a refusal is not retried")
+	s.NotNil(s.rolled)
+}
+
+// A rollback the gateway cannot take (it went away mid-canary) still ends
+// the rollout, and the status does not claim the split is gone.
+func (s *rolloutSuite) TestARollbackTheGatewayCannotTakeEndsSayingSo() {
+	s.verdict = func(int, time.Duration) rollout.Verdict { return rollout.VerdictFail }
+	rollbacks := 0
+	s.gatewayMocks(nil, func() error { rollbacks++; return unreachable() })
+	in := canaryInput()
+	in.GatewayRetry = spec.Duration(30 * time.Second)
+	s.env.ExecuteWorkflow(CanaryRollout, in)
+	r := s.result()
+	s.Equal(OutcomeRolledBack, r.Outcome)
+	s.Contains(r.Reason, "2 failed analyses in a row")
+	s.Contains(r.Reason, "may still send 5% of traffic to version 4")
+	s.Contains(r.Reason, `PUT {"mode": "none"} to http://gateway/admin/models/churn-classifier/routing`)
+	s.False(s.rolled.NeverRouted, "step 1 was acknowledged")
+	s.Equal(int(gatewayRetryPolicy(30*time.Second).MaximumAttempts), rollbacks)
+	st := s.status()
+	s.Equal(OutcomeRolledBack, st.State)
+	s.Equal(5.0, st.Weight, "the gateway may still route 5%%")
+}
+
+// Once the rollout is finishing, a control is refused rather than
+// accepted and ignored.
+func (s *rolloutSuite) TestAControlWhileFinishingIsRefused() {
+	s.verdict = func(int, time.Duration) rollout.Verdict { return rollout.VerdictFail }
+	s.gatewayMocks(nil, unreachable)
+	var pause *error
+	s.env.RegisterDelayedCallback(func() {
+		pause = s.command(ControlPause, RolloutCommand{By: "alice"})
+	}, 2*time.Hour+5*time.Second)
+	s.env.ExecuteWorkflow(CanaryRollout, canaryInput())
+	s.Equal(OutcomeRolledBack, s.result().Outcome)
+	s.ErrorContains(*pause, "already finishing")
+}
+
+func (s *rolloutSuite) TestAGatewayRetryOutOfRangeIsRefused() {
+	for _, bad := range []time.Duration{-time.Second, time.Millisecond, 25 * time.Hour} {
+		s.SetupTest()
+		in := canaryInput()
+		in.GatewayRetry = spec.Duration(bad)
+		s.env.ExecuteWorkflow(CanaryRollout, in)
+		s.Require().Error(s.env.GetWorkflowError(), bad)
+		s.Contains(s.env.GetWorkflowError().Error(), "gateway_retry "+spec.Duration(bad).String()+" is out of range: use 1s to 24h0m0s (0 means 10m0s)")
+		s.Empty(s.routes)
+	}
+}
+
+func TestGatewayRetryPolicyIsBounded(t *testing.T) {
+	for _, c := range []struct {
+		budget   time.Duration
+		attempts int32
+	}{
+		{0, 1},
+		{5 * time.Second, 3},                   // 1s, 2s
+		{time.Minute, 6},                       // 1s, 2s, 4s, 8s, 16s
+		{10 * time.Minute, 24},                 // 31s, then 18 × 30s
+		{time.Duration(MaxGatewayRetry), 2884}, // every 30s for a day
+	} {
+		p := gatewayRetryPolicy(c.budget)
+		if p.MaximumAttempts != c.attempts {
+			t.Errorf("budget %s: %d attempts, want %d", c.budget, p.MaximumAttempts, c.attempts)
+		}
+		if p.MaximumInterval != 30*time.Second {
+			t.Errorf("budget %s: maximum interval %s", c.budget, p.MaximumInterval)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -40,6 +41,7 @@ func (p *pipeline) runStage(ctx workflow.Context, st spec.Stage) error {
 	default:
 		err = temporal.NewNonRetryableApplicationError("unknown stage kind "+st.KindOrName(), ErrInvalidSpec, nil)
 	}
+	err = p.explainTimeout(st, err)
 	switch {
 	case errors.Is(err, errNotPromoted):
 		p.setState(ctx, st.Name, StateRejected, p.result.Reason)
@@ -64,6 +66,7 @@ func (p *pipeline) activityCtx(ctx workflow.Context, st spec.Stage, queue string
 	if st.Retries > 0 {
 		attempts = int32(st.Retries)
 	}
+	p.limits[st.Name] = stageLimits{timeout: timeout, heartbeat: heartbeat, attempts: attempts}
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           queue,
 		StartToCloseTimeout: timeout,
@@ -106,7 +109,12 @@ func (p *pipeline) ingest(ctx workflow.Context, st spec.Stage) error {
 	}
 	var res activities.IngestDataResult
 	actx := p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, src.source)
-	in := activities.IngestDataInput{Pipeline: p.in.Name, Source: src.source, Target: p.in.Data.Target}
+	// The columns the spec names are checked against the header before
+	// anything is stored. Columns ranges over maps only to sort their
+	// keys: deterministic.
+	//workflowcheck:ignore
+	cols := p.in.Columns()
+	in := activities.IngestDataInput{Pipeline: p.in.Name, Source: src.source, Target: p.in.Data.Target, Columns: cols}
 	if err := workflow.ExecuteActivity(actx, a.IngestData, in).Get(ctx, &res); err != nil {
 		return err
 	}
@@ -168,9 +176,12 @@ func (p *pipeline) engineer(ctx workflow.Context, st spec.Stage) error {
 	if !ok {
 		return missing(st, "dataset")
 	}
-	in := activities.EngineerFeaturesInput{Pipeline: p.in.Name, Dataset: *ds.dataset, Spec: p.in.Features}
+	in := activities.EngineerFeaturesInput{Pipeline: p.in.Name, Dataset: *ds.dataset, Spec: p.in.Features, TestSource: p.externalTestSource()}
 	var res activities.EngineerFeaturesResult
 	summary := fmt.Sprintf("%d feature columns, test split %.0f%%", len(in.Spec.Columns), 100*testSize(in))
+	if in.TestSource != "" {
+		summary = fmt.Sprintf("%d feature columns, every row trains (the test set is data.test_source)", len(in.Spec.Columns))
+	}
 	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, summary), a.EngineerFeatures, in).Get(ctx, &res); err != nil {
 		return err
 	}
@@ -185,7 +196,19 @@ func (p *pipeline) engineer(ctx workflow.Context, st spec.Stage) error {
 	return nil
 }
 
+// externalTestSource is data.test_source when the evaluation reads it in
+// place of a held-out split; every row then trains.
+func (p *pipeline) externalTestSource() string {
+	if pr, ok := p.graph.Producers[spec.SourceTest]; ok && pr.Kind == spec.KindSource {
+		return p.in.Data.TestSource
+	}
+	return ""
+}
+
 func testSize(in activities.EngineerFeaturesInput) float64 {
+	if in.TestSource != "" {
+		return 0
+	}
 	if in.Spec.Split.TestSize > 0 {
 		return in.Spec.Split.TestSize
 	}
@@ -229,9 +252,10 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 func trainSummary(cfg model.Config) string {
 	cfg = cfg.Defaults()
 	if cfg.Optimizer == model.OptimizerLBFGS {
-		return fmt.Sprintf("%s, lbfgs, max %d iterations, tol %g", cfg.Kind, cfg.Epochs, cfg.Tol)
+		return fmt.Sprintf("%s, lbfgs, max %d iterations, tol %.4g", cfg.Kind, cfg.Epochs, cfg.Tol)
 	}
-	return fmt.Sprintf("%s, %d epochs, lr %g, batch %d", cfg.Kind, cfg.Epochs, cfg.LearningRate, cfg.BatchSize)
+	// A searched learning rate has every digit of its draw; 4 are enough.
+	return fmt.Sprintf("%s, %d epochs, lr %.4g, batch %d", cfg.Kind, cfg.Epochs, cfg.LearningRate, cfg.BatchSize)
 }
 
 // search runs the HyperparameterSearch child: trials×folds fan out on
@@ -286,6 +310,53 @@ func (p *pipeline) evaluate(ctx workflow.Context, st spec.Stage) error {
 	}
 	p.produce(st, output{evaluation: &ev})
 	return nil
+}
+
+// stageLimits are the timeouts and attempts a stage's activity ran with.
+type stageLimits struct {
+	timeout, heartbeat time.Duration
+	attempts           int32
+}
+
+// explainTimeout names the setting behind a stage activity's timeout:
+// Temporal says only "activity StartToClose timeout", which does not tell
+// a user that stages.NAME.timeout is what to raise.
+func (p *pipeline) explainTimeout(st spec.Stage, err error) error {
+	var (
+		actErr   *temporal.ActivityError
+		timeout  *temporal.TimeoutError
+		childErr *temporal.ChildWorkflowExecutionError
+	)
+	// A search trial's timeout reaches here inside the child's error; its
+	// limits are the search's own, not the stage's.
+	if err == nil || !errors.As(err, &actErr) || errors.As(err, &childErr) || !errors.As(actErr, &timeout) {
+		return err
+	}
+	lim, ok := p.limits[st.Name]
+	if !ok {
+		return err
+	}
+	setting, value, given := "timeout", lim.timeout, st.Timeout > 0
+	what := "ran longer than"
+	switch timeout.TimeoutType() {
+	case enumspb.TIMEOUT_TYPE_START_TO_CLOSE:
+	case enumspb.TIMEOUT_TYPE_HEARTBEAT:
+		setting, value, given = "heartbeat", lim.heartbeat, st.Heartbeat > 0
+		what = "went without a heartbeat for longer than"
+	default:
+		return err
+	}
+	name := fmt.Sprintf("stages.%s.%s", st.Name, setting)
+	set := fmt.Sprintf("%s is %s", name, spec.Duration(value).Text())
+	if !given {
+		set = fmt.Sprintf("%s is not set, so the default %s applies", name, spec.Duration(value).Text())
+	}
+	tries := "its only attempt"
+	if lim.attempts > 1 {
+		tries = fmt.Sprintf("each of its %d attempts", lim.attempts)
+	}
+	msg := fmt.Sprintf("stage %s timed out: %s %s its %s (%s); raise %s", st.Name, tries, what, setting, set, name)
+	return temporal.NewNonRetryableApplicationError(msg, ErrStageTimedOut, err)
 }
 
 // failureMessage unwraps Temporal's activity error to the cause a user

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
 
 	"github.com/mlpipe/mlpipe/activities"
 	"github.com/mlpipe/mlpipe/workflows"
@@ -44,6 +47,11 @@ func (m *Main) decide(ctx context.Context, verb, update string, args []string) e
 		Args: []any{workflows.Decision{Approver: *as, Comment: *comment}},
 	})
 	if err != nil {
+		// The server answers NotFound for an ID it does not know and for
+		// a workflow that has ended; only the first is "not found".
+		if _, derr := c.DescribeWorkflow(ctx, pos[0], ""); workflowNotFound(pos[0], derr) != nil {
+			return workflowNotFound(pos[0], derr)
+		}
 		return fmt.Errorf("%s %s: %s", verb, pos[0], rootCause(err))
 	}
 	var ap activities.Approval
@@ -52,4 +60,33 @@ func (m *Main) decide(ctx context.Context, verb, update string, args []string) e
 	}
 	fmt.Fprintf(m.Stdout, "%s %s by %s at %s\n", pos[0], ap.Decision, ap.Approver, ap.At.Format(time.RFC3339))
 	return nil
+}
+
+// errNoWorkflow is wrapped by every "workflow ... not found" answer.
+var errNoWorkflow = errors.New("not found")
+
+// workflowNotFound is the answer to a workflow ID the server does not
+// know, naming where the CLI looked, or nil when err is something else.
+func workflowNotFound(id string, err error) error {
+	var nf *serviceerror.NotFound
+	if !errors.As(err, &nf) {
+		return nil
+	}
+	ns, addr := temporalConnection()
+	return fmt.Errorf("workflow %s %w in namespace %s (at %s)", id, errNoWorkflow, ns, addr)
+}
+
+// temporalConnection is the namespace and address the CLI's client uses,
+// resolved as workers.Dial resolves them.
+func temporalConnection() (namespace, address string) {
+	if opts, err := envconfig.LoadDefaultClientOptions(); err == nil {
+		namespace, address = opts.Namespace, opts.HostPort
+	}
+	if namespace == "" {
+		namespace = client.DefaultNamespace
+	}
+	if address == "" {
+		address = client.DefaultHostPort
+	}
+	return namespace, address
 }

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -102,11 +106,19 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	gwErr := make(chan error, 1)
 	ready := make(chan string, 1)
 	go func() { gwErr <- runGateway(gctx, s, *gwAddr, m.Logger, ready) }()
+	ui := "http://" + net.JoinHostPort(loopbackName(*ip), fmt.Sprint(*uiPort))
 	select {
 	case addr := <-ready:
-		fmt.Fprintf(m.Stdout, "mlpipe dev is up:\n  Temporal   %s\n  Web UI     http://localhost:%d\n  gateway    http://%s (admin token: MLPIPE_ADMIN_TOKEN=%s)\n  artifacts  %s\nCtrl-C stops everything.\n", hostPort, *uiPort, addr, s.AdminToken, s.Artifacts)
+		fmt.Fprintf(m.Stdout, "mlpipe dev is up:\n  Temporal   %s\n  Web UI     %s\n  gateway    http://%s (admin token: MLPIPE_ADMIN_TOKEN=%s)\n  artifacts  %s\nCtrl-C stops everything.\n", hostPort, ui, addr, s.AdminToken, s.Artifacts)
 	case err := <-gwErr:
 		return err
+	}
+	// `mlpipe run` in this folder links this Web UI, and only while this
+	// server runs.
+	if err := writeDevState(devState{Address: hostPort, UIURL: ui, PID: os.Getpid()}); err != nil {
+		m.Logger.Warn("the Web UI address is not recorded; mlpipe run prints no Web UI link unless MLPIPE_UI_URL is set", "file", devStateFile, "error", err)
+	} else {
+		defer removeDevState()
 	}
 	select {
 	case <-ctx.Done():
@@ -167,4 +179,111 @@ func findTemporalCLI(explicit string) (string, error) {
 		return p, nil
 	}
 	return "", errors.New("the Temporal CLI was not found: run `make tools` (it installs bin/temporal) or set MLPIPE_TEMPORAL")
+}
+
+// devStateFile is where `mlpipe dev` records the stack it runs, relative
+// to the folder it runs in (beside .mlpipe/artifacts).
+const devStateFile = ".mlpipe/dev.json"
+
+// devState is what `mlpipe dev` records: the Temporal address it serves,
+// its Web UI and its process, so a record left by a killed one is ignored.
+type devState struct {
+	Address string `json:"address"`
+	UIURL   string `json:"ui_url"`
+	PID     int    `json:"pid"`
+}
+
+func writeDevState(st devState) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(devStateFile), 0o755); err != nil {
+		return err
+	}
+	tmp := devStateFile + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, devStateFile)
+}
+
+// removeDevState forgets this dev server's record when it stops; a record
+// that is already gone needs no removing.
+func removeDevState() {
+	if b, err := os.ReadFile(devStateFile); err == nil {
+		var st devState
+		if json.Unmarshal(b, &st) == nil && st.PID == os.Getpid() {
+			_ = os.Remove(devStateFile)
+		}
+	}
+}
+
+// EnvUIURL names the Temporal Web UI's base URL.
+const EnvUIURL = "MLPIPE_UI_URL"
+
+// webUIBase is the Web UI of the Temporal server the CLI talks to:
+// MLPIPE_UI_URL when set, else the UI of the dev server `mlpipe dev` runs
+// (from this folder) at exactly that address, else "": a server elsewhere
+// may have its UI anywhere, or none, and no link beats a wrong one.
+func webUIBase() string {
+	if u := os.Getenv(EnvUIURL); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	b, err := os.ReadFile(devStateFile)
+	if err != nil {
+		return ""
+	}
+	var st devState
+	if json.Unmarshal(b, &st) != nil || st.UIURL == "" || !processAlive(st.PID) {
+		return ""
+	}
+	if _, addr := temporalConnection(); !sameEndpoint(addr, st.Address) {
+		return ""
+	}
+	return st.UIURL
+}
+
+// printWebUILink prints where a workflow is in the Web UI, when that is
+// known.
+func printWebUILink(w io.Writer, id string) {
+	base := webUIBase()
+	if base == "" {
+		return
+	}
+	ns, _ := temporalConnection()
+	fmt.Fprintf(w, "  Web UI: %s/namespaces/%s/workflows/%s\n", base, url.PathEscape(ns), url.PathEscape(id))
+}
+
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// sameEndpoint compares a client's host:port with the one a dev server
+// listens on; localhost and the loopback and unspecified addresses are all
+// this machine.
+func sameEndpoint(client, server string) bool {
+	ch, cp, err1 := net.SplitHostPort(client)
+	sh, sp, err2 := net.SplitHostPort(server)
+	if err1 != nil || err2 != nil || cp != sp {
+		return false
+	}
+	return loopbackName(ch) == loopbackName(sh)
+}
+
+// loopbackName spells every name of this machine's loopback (and the
+// unspecified address a server may listen on) as localhost.
+func loopbackName(host string) string {
+	switch host {
+	case "", "localhost", "0.0.0.0", "::":
+		return "localhost"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return "localhost"
+	}
+	return host
 }

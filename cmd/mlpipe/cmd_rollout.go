@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/mlpipe/mlpipe/internal/spec"
 	"github.com/mlpipe/mlpipe/workflows"
 )
 
@@ -36,43 +41,111 @@ func (m *Main) rollout(ctx context.Context, args []string) error {
 	if len(pos) != 1 {
 		return usageErr("%s", rolloutUsage)
 	}
+	switch verb {
+	case "status", workflows.ControlPause, workflows.ControlResume, workflows.ControlPromote, workflows.ControlAbort:
+	default:
+		return usageErr("%s", rolloutUsage)
+	}
+	if verb != "status" && *as == "" {
+		return usageErr("--as NAME is required")
+	}
 	c, err := m.quietClient(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	switch verb {
-	case "status":
-		if *follow {
-			return m.followRollout(ctx, c, pos[0], *timeout)
-		}
-		st, err := queryRollout(ctx, c, pos[0])
+	id := pos[0]
+	if verb == "status" && *follow {
+		return m.followRollout(ctx, c, id, *timeout)
+	}
+	desc, err := describeRollout(ctx, c, id, verb)
+	if err != nil {
+		return err
+	}
+	if verb == "status" {
+		status := desc.GetWorkflowExecutionInfo().GetStatus()
+		st, err := queryRollout(ctx, c, id)
 		if err != nil {
+			if status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+				return endedRollout(ctx, c, id, status)
+			}
 			return err
 		}
+		if status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && !rolloutOutcome(st.State) {
+			// The query replays the last state it reached, which a
+			// failure never updated: say how it really ended.
+			return endedRollout(ctx, c, id, status)
+		}
 		printRollout(m.Stdout, st, 0)
-		return nil
-	case workflows.ControlPause, workflows.ControlResume, workflows.ControlPromote, workflows.ControlAbort:
-		if *as == "" {
-			return usageErr("--as NAME is required")
-		}
-		uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		h, err := c.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-			WorkflowID: pos[0], UpdateName: verb, WaitForStage: client.WorkflowUpdateStageCompleted,
-			Args: []any{workflows.RolloutCommand{By: *as, Reason: *reason}},
-		})
-		if err != nil {
-			return fmt.Errorf("%s %s: %s", verb, pos[0], rootCause(err))
-		}
-		var st workflows.RolloutStatus
-		if err := h.Get(uctx, &st); err != nil {
-			return fmt.Errorf("%s %s: %s", verb, pos[0], rootCause(err))
-		}
-		fmt.Fprintf(m.Stdout, "%s: %s by %s; rollout is %s at %g%%\n", pos[0], verb, *as, st.State, st.Weight)
+		printGatewayRetries(m.Stdout, desc)
 		return nil
 	}
-	return usageErr("%s", rolloutUsage)
+	uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	h, err := c.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
+		WorkflowID: id, UpdateName: verb, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{workflows.RolloutCommand{By: *as, Reason: *reason}},
+	})
+	if err != nil {
+		return fmt.Errorf("%s %s: %s", verb, id, rootCause(err))
+	}
+	var st workflows.RolloutStatus
+	if err := h.Get(uctx, &st); err != nil {
+		return fmt.Errorf("%s %s: %s", verb, id, rootCause(err))
+	}
+	fmt.Fprintf(m.Stdout, "%s: %s by %s; rollout is %s at %g%%\n", id, verb, *as, st.State, st.Weight)
+	if st.Pending != nil {
+		fmt.Fprintf(m.Stdout, "  %s\n", pendingLine(st))
+	}
+	return nil
+}
+
+// describeRollout checks that id names a rollout before a query or an
+// update is sent to it: a pipeline answers the same query name with
+// another shape, which would print as an empty rollout. A pipeline's ID
+// is answered with the ID of its rollout, when it has one.
+func describeRollout(ctx context.Context, c client.Client, id, verb string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	d, err := c.DescribeWorkflow(ctx, id, "")
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			return nil, fmt.Errorf("rollout %s %w: no workflow has that ID", id, errRolloutNotFound)
+		}
+		return nil, fmt.Errorf("rollout %s: %w", id, err)
+	}
+	desc := d.RawResponse
+	switch typ := desc.GetWorkflowExecutionInfo().GetType().GetName(); typ {
+	case workflows.CanaryRolloutName, workflows.ShadowRolloutName:
+		return desc, nil
+	case workflows.TrainingPipelineName:
+		if child := pipelineRollout(ctx, c, id, desc); child != "" {
+			return nil, fmt.Errorf("%s is a %s, not a rollout; its rollout is %s: mlpipe rollout %s %s", id, typ, child, verb, child)
+		}
+		return nil, fmt.Errorf("%s is a %s, not a rollout, and it has started none (a rollout starts after approval when deployment.strategy is canary or shadow and a production version exists); see mlpipe status %s", id, typ, id)
+	default:
+		return nil, fmt.Errorf("%s is a %s workflow, not a rollout (%s or %s)", id, typ, workflows.CanaryRolloutName, workflows.ShadowRolloutName)
+	}
+}
+
+// errRolloutNotFound is wrapped by the answer to an ID no workflow has.
+var errRolloutNotFound = errors.New("not found")
+
+// pipelineRollout finds the rollout a pipeline started: a running child,
+// or the workflow the pipeline names its rollouts by.
+func pipelineRollout(ctx context.Context, c client.Client, id string, desc *workflowservice.DescribeWorkflowExecutionResponse) string {
+	for _, ch := range desc.GetPendingChildren() {
+		if n := ch.GetWorkflowTypeName(); n == workflows.CanaryRolloutName || n == workflows.ShadowRolloutName {
+			return ch.GetWorkflowId()
+		}
+	}
+	for _, strategy := range []string{spec.StrategyCanary, spec.StrategyShadow} {
+		child := workflows.RolloutID(id, strategy)
+		d, err := c.DescribeWorkflow(ctx, child, "")
+		if err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetParentExecution().GetWorkflowId() == id {
+			return child
+		}
+	}
+	return ""
 }
 
 func queryRollout(ctx context.Context, c client.Client, id string) (workflows.RolloutStatus, error) {
@@ -86,24 +159,42 @@ func queryRollout(ctx context.Context, c client.Client, id string) (workflows.Ro
 	return st, v.Get(&st)
 }
 
-// followRollout prints the rollout's history as it grows, waiting for the
-// workflow to start if it has not yet.
+// followRollout prints the rollout's history as it grows. A rollout that
+// has not started yet is waited for while the pipeline that will start it
+// runs; anything else that is not a rollout is an error at once.
 func (m *Main) followRollout(ctx context.Context, c client.Client, id string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	printed := -1
+	waiting := false
 	for {
-		st, err := queryRollout(ctx, c, id)
-		if err == nil {
-			if printed < 0 {
-				printed = printRollout(m.Stdout, st, 0)
-			} else {
-				printed = printRollout(m.Stdout, st, printed)
+		desc, err := describeRollout(ctx, c, id, "status --follow")
+		switch {
+		case errors.Is(err, errRolloutNotFound) && parentRunning(ctx, c, id):
+			if !waiting {
+				fmt.Fprintf(m.Stdout, "waiting for rollout %s to start\n", id)
+				waiting = true
 			}
-			switch st.State {
-			case workflows.OutcomePromoted:
-				return nil
-			case workflows.OutcomeRolledBack, workflows.OutcomeAborted, workflows.OutcomeDiscarded:
-				return &exitError{code: exitNotDeployed}
+		case err != nil:
+			return err
+		default:
+			st, qerr := queryRollout(ctx, c, id)
+			status := desc.GetWorkflowExecutionInfo().GetStatus()
+			if status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING && (qerr != nil || !rolloutOutcome(st.State)) {
+				// Ended, and not with an outcome the query can show.
+				return endedRollout(ctx, c, id, status)
+			}
+			if qerr == nil {
+				if printed < 0 {
+					printed = printRollout(m.Stdout, st, 0)
+				} else {
+					printed = printRollout(m.Stdout, st, printed)
+				}
+				switch st.State {
+				case workflows.OutcomePromoted:
+					return nil
+				case workflows.OutcomeRolledBack, workflows.OutcomeAborted, workflows.OutcomeDiscarded:
+					return &exitError{code: exitNotDeployed}
+				}
 			}
 		}
 		if time.Now().After(deadline) {
@@ -117,11 +208,55 @@ func (m *Main) followRollout(ctx context.Context, c client.Client, id string, ti
 	}
 }
 
+// rolloutOutcome says whether state is how a rollout ends.
+func rolloutOutcome(state string) bool {
+	switch state {
+	case workflows.OutcomePromoted, workflows.OutcomeRolledBack, workflows.OutcomeAborted, workflows.OutcomeDiscarded:
+		return true
+	}
+	return false
+}
+
+// endedRollout is the answer for a rollout that ended where the query
+// cannot say how: its outcome, or the failure that ended it without one.
+func endedRollout(ctx context.Context, c client.Client, id string, status enumspb.WorkflowExecutionStatus) error {
+	var res workflows.RolloutResult
+	err := c.GetWorkflow(ctx, id, "").Get(ctx, &res)
+	if err == nil && status == enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+		if res.Outcome == workflows.OutcomePromoted {
+			return nil
+		}
+		return &exitError{code: exitNotDeployed, msg: fmt.Sprintf("rollout %s ended %s: %s", id, res.Outcome, res.Reason)}
+	}
+	how := strings.ToLower(strings.TrimPrefix(status.String(), "WORKFLOW_EXECUTION_STATUS_"))
+	if err != nil {
+		return fmt.Errorf("rollout %s ended (%s) without an outcome: %s", id, how, rootCause(err))
+	}
+	return fmt.Errorf("rollout %s ended (%s) without an outcome; see temporal workflow show -w %s", id, how, id)
+}
+
+// parentRunning says whether id is the rollout ID of a pipeline that is
+// still running, and so may start it yet.
+func parentRunning(ctx context.Context, c client.Client, id string) bool {
+	for _, strategy := range []string{spec.StrategyCanary, spec.StrategyShadow} {
+		parent, ok := strings.CutSuffix(id, workflows.RolloutID("", strategy))
+		if !ok {
+			continue
+		}
+		d, err := c.DescribeWorkflow(ctx, parent, "")
+		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	}
+	return false
+}
+
 // printRollout prints history lines from skip on and returns how many
 // there are; with skip 0 it prints a header first.
 func printRollout(w io.Writer, st workflows.RolloutStatus, skip int) int {
 	if skip == 0 {
 		fmt.Fprintf(w, "%s rollout of %s version %d: %s, step %d of %d at %g%%\n", st.Strategy, st.Model, st.Candidate, st.State, st.Step, st.Steps, st.Weight)
+		if st.Pending != nil {
+			fmt.Fprintf(w, "  %s\n", pendingLine(st))
+		}
 		if st.LastAnalysis != nil {
 			fmt.Fprintf(w, "  last analysis: %s\n", st.LastAnalysis.Summary)
 		}
@@ -130,4 +265,27 @@ func printRollout(w io.Writer, st workflows.RolloutStatus, skip int) int {
 		fmt.Fprintf(w, "  %s  %s\n", e.At.Local().Format("15:04:05"), strings.TrimSpace(e.What))
 	}
 	return len(st.History)
+}
+
+// pendingLine says that a routing change is not in effect yet.
+func pendingLine(st workflows.RolloutStatus) string {
+	p := st.Pending
+	return fmt.Sprintf("not applied yet: %s; the gateway at %s has not acknowledged it (asked at %s)",
+		p.What, st.GatewayURL, p.Since.Local().Format("15:04:05"))
+}
+
+// printGatewayRetries shows the rollout's activities that are being
+// retried, with their last failure: why a step is not applied yet.
+func printGatewayRetries(w io.Writer, desc *workflowservice.DescribeWorkflowExecutionResponse) {
+	for _, a := range desc.GetPendingActivities() {
+		if a.GetAttempt() <= 1 || a.GetLastFailure() == nil {
+			continue
+		}
+		of := ""
+		if n := a.GetMaximumAttempts(); n > 0 {
+			of = fmt.Sprintf(" of %d", n)
+		}
+		fmt.Fprintf(w, "  retrying %s: attempt %d%s; last failure: %s\n",
+			a.GetActivityType().GetName(), a.GetAttempt(), of, a.GetLastFailure().GetMessage())
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -21,19 +20,6 @@ func (m *Main) quietClient(ctx context.Context) (client.Client, error) {
 	return workers.Dial(ctx, "", logger)
 }
 
-// uiURL links a workflow in the Temporal Web UI.
-func uiURL(id string) string {
-	base := os.Getenv("MLPIPE_UI_URL")
-	if base == "" {
-		base = "http://localhost:8233"
-	}
-	ns := os.Getenv("TEMPORAL_NAMESPACE")
-	if ns == "" {
-		ns = client.DefaultNamespace
-	}
-	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", base, ns, id)
-}
-
 // run starts a pipeline and follows it stage by stage.
 func (m *Main) run(ctx context.Context, args []string) error {
 	fs := newFlags("run")
@@ -47,6 +33,9 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	}
 	p, err := loadSpec(*file, sets...)
 	if err != nil {
+		return err
+	}
+	if err := m.checkHeader(ctx, *file, p); err != nil {
 		return err
 	}
 	if *id == "" {
@@ -71,7 +60,8 @@ func (m *Main) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("start pipeline: %w", err)
 	}
-	fmt.Fprintf(m.Stdout, "started %s (run %s)\n  Web UI: %s\n", wr.GetID(), wr.GetRunID(), uiURL(wr.GetID()))
+	fmt.Fprintf(m.Stdout, "started %s (run %s)\n", wr.GetID(), wr.GetRunID())
+	printWebUILink(m.Stdout, wr.GetID())
 	if *detach {
 		return nil
 	}
@@ -103,6 +93,7 @@ func (m *Main) follow(ctx context.Context, c client.Client, wr client.WorkflowRu
 		case <-tick.C:
 			if st, err := queryStatus(ctx, c, wr.GetID()); err == nil {
 				m.printChanges(st, seen, wr.GetID())
+				m.printProgress(ctx, c, wr.GetID(), st, seen)
 			}
 		case <-ctx.Done():
 			fmt.Fprintf(m.Stdout, "stopped following; the pipeline goes on: mlpipe status %s\n", wr.GetID())

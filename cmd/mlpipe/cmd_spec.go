@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
+	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/spec"
 )
 
@@ -21,6 +27,9 @@ func (m *Main) spec(ctx context.Context, args []string) error {
 	}
 	p, err := loadSpec(*file, sets...)
 	if err != nil {
+		return err
+	}
+	if err := m.checkHeader(ctx, *file, p); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(p, "", "  ")
@@ -44,6 +53,54 @@ func loadSpec(file string, sets ...spec.Override) (*spec.Pipeline, error) {
 		return nil, &exitError{code: exitUsage, msg: err.Error()}
 	}
 	return p, nil
+}
+
+// checkHeader checks the columns the spec names against its source's
+// header, when the source is a local file or an http(s) URL, so a
+// misspelt column is refused before any work. The ingestion stage checks
+// again; a header that cannot be read here is only a warning.
+func (m *Main) checkHeader(ctx context.Context, file string, p *spec.Pipeline) error {
+	src := p.Data.Source
+	if !strings.HasPrefix(src, "file://") && !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
+		return nil
+	}
+	header, err := readHeader(ctx, src)
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "warning: the columns the spec names were not checked against %s: %v (the ingestion stage checks them)\n", src, err)
+		return nil
+	}
+	if err := p.CheckHeader(header); err != nil {
+		return &exitError{code: exitUsage, msg: fmt.Sprintf("spec %s, checked against the header of %s: %v", file, src, err)}
+	}
+	return nil
+}
+
+// readHeader reads the first record of a CSV source as ingestion reads it:
+// a byte-order mark skipped, names trimmed.
+func readHeader(ctx context.Context, uri string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	rc, err := artifact.OpenURI(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	br := bufio.NewReader(rc)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\ufeff")) {
+		if _, err := br.Discard(3); err != nil {
+			return nil, err
+		}
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	rec, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read its header: %w", err)
+	}
+	for i := range rec {
+		rec[i] = strings.TrimSpace(rec[i])
+	}
+	return rec, nil
 }
 
 // writeFileAtomic writes through a temporary file and a rename, so a reader

@@ -169,8 +169,8 @@ func (s *stack) predict(rows string) (prediction, int) {
 }
 
 const twoCustomers = `[
- {"customer_id": "X1", "age": 67, "status": "inactive", "plan": "premium", "tenure_months": 1, "monthly_charges": 140, "support_calls": 9, "last_activity": "2026-10-01T00:00:00Z"},
- {"customer_id": "X2", "age": 35, "status": "active", "plan": "basic", "tenure_months": 60, "monthly_charges": 30, "support_calls": 0, "last_activity": "2026-11-24T00:00:00Z"}]`
+ {"age": 67, "status": "inactive", "plan": "premium", "tenure_months": 1, "monthly_charges": 140, "support_calls": 9, "last_activity": "2026-10-01T00:00:00Z"},
+ {"age": 35, "status": "active", "plan": "basic", "tenure_months": 60, "monthly_charges": 30, "support_calls": 0, "last_activity": "2026-11-24T00:00:00Z"}]`
 
 // The pipeline started with `temporal workflow start` from the JSON that
 // `mlpipe spec` prints, approved with `temporal workflow signal`, ends with

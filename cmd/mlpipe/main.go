@@ -37,7 +37,8 @@ Usage:
   mlpipe rollout pause|resume|promote|abort ID --as NAME   steer it
   mlpipe traffic MODEL --csv FILE --label COL   replay rows against the gateway, with feedback
   mlpipe worker --queue cpu|gpu           run a worker on mlpipe-cpu or mlpipe-gpu
-  mlpipe serve [--addr HOST:PORT]         serve production models over HTTP
+  mlpipe serve [--addr HOST:PORT] [--max-rows N] [--max-rows-in-flight N]
+                                          serve production models over HTTP
   mlpipe dev                              run a Temporal dev server, both workers and the gateway
   mlpipe gen churn|plans --rows N --seed S   write example data: churn (binary) or plans (3 classes)
   mlpipe predict MODEL --rows JSON        ask the gateway for predictions
@@ -45,7 +46,9 @@ Usage:
 Temporal is reached as Temporal's tools reach it (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
 TEMPORAL_API_KEY, TLS settings, TOML profiles); the default is the local dev server.
 mlpipe's own settings: MLPIPE_ARTIFACTS (default .mlpipe/artifacts; s3://bucket/prefix with
-MLPIPE_S3_ENDPOINT), MLPIPE_GATEWAY_ADDR (default 127.0.0.1:8080), MLPIPE_GATEWAY_URL.
+MLPIPE_S3_ENDPOINT), MLPIPE_GATEWAY_ADDR (default 127.0.0.1:8080), MLPIPE_GATEWAY_URL,
+MLPIPE_UI_URL (the Temporal Web UI that mlpipe run links; default: mlpipe dev's, when the
+CLI talks to the dev server it started from this folder; otherwise no link).
 `
 
 // Main is the program; tests run it in-process.

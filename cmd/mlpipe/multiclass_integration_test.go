@@ -82,9 +82,9 @@ func TestMulticlassPipelineTrainsGatesAndServesThreeClasses(t *testing.T) {
 
 	// The gateway serves version 1 and answers as the registered bundle does.
 	rows := []map[string]any{
-		{"customer_id": "Q1", "age": 30, "income": 20, "household": 1, "usage_gb": 3, "region": "north"},
-		{"customer_id": "Q2", "age": 45, "income": 150, "household": 5, "usage_gb": 120, "region": "west"},
-		{"customer_id": "Q3", "age": 50, "income": 60, "household": 2, "usage_gb": 25, "region": "east"},
+		{"age": 30, "income": 20, "household": 1, "usage_gb": 3, "region": "north"},
+		{"age": 45, "income": 150, "household": 5, "usage_gb": 120, "region": "west"},
+		{"age": 50, "income": 60, "household": 2, "usage_gb": 25, "region": "east"},
 	}
 	body, err := json.Marshal(map[string]any{"instances": rows})
 	require.NoError(t, err)

@@ -82,13 +82,18 @@ func loadBundle(ctx context.Context, v registry.Version) (serving.Predictor, err
 	return bundle.Decode(b)
 }
 
-// runGateway serves the gateway on addr until ctx ends.
-func runGateway(ctx context.Context, s config.Settings, addr string, logger *slog.Logger, ready chan<- string) error {
+// runGateway serves the gateway on addr until ctx ends; tune adjusts its
+// options (mlpipe serve's flags).
+func runGateway(ctx context.Context, s config.Settings, addr string, logger *slog.Logger, ready chan<- string, tune ...func(*serving.Options)) error {
 	store, err := artifact.Open(ctx, s.Artifacts)
 	if err != nil {
 		return fmt.Errorf("artifact store %s: %w", s.Artifacts, err)
 	}
-	gw := serving.New(registry.New(store), loadBundle, serving.Options{RefreshInterval: s.Refresh, Logger: logger, AdminToken: s.AdminToken})
+	opts := serving.Options{RefreshInterval: s.Refresh, Logger: logger, AdminToken: s.AdminToken}
+	for _, t := range tune {
+		t(&opts)
+	}
+	gw := serving.New(registry.New(store), loadBundle, opts)
 	defer gw.Close()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -7,4 +7,7 @@
 // server. Every write is atomic — a reader sees the whole artifact or nothing —
 // and its sha256 and size are computed while the bytes stream through, so a Ref
 // can always be verified when it is read back (see ReadAll and OpenRef).
+// OpenSource reads external sources and describes them (size, modification
+// time, ETag) for a dataset's lineage; a local file that changes while it is
+// read fails with ErrSourceChanged rather than passing for the whole file.
 package artifact

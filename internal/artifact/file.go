@@ -207,7 +207,7 @@ func openFile(p string) (io.ReadCloser, error) {
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()
-		return nil, fmt.Errorf("open %s: is a directory, not an artifact", p)
+		return nil, fmt.Errorf("open %s: %w", p, ErrIsDirectory)
 	}
 	return f, nil
 }

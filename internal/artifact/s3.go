@@ -223,14 +223,27 @@ func (s *S3Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 }
 
 func getObject(ctx context.Context, c *s3.Client, bucket, key string) (io.ReadCloser, error) {
+	rc, _, err := getObjectInfo(ctx, c, bucket, key, SourceInfo{})
+	return rc, err
+}
+
+// getObjectInfo opens an object and fills info from the response.
+func getObjectInfo(ctx context.Context, c *s3.Client, bucket, key string, info SourceInfo) (io.ReadCloser, SourceInfo, error) {
 	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if httpStatus(err) == http.StatusNotFound {
-		return nil, fmt.Errorf("open s3://%s/%s: %w: no such object (or bucket)", bucket, key, ErrNotFound)
+		return nil, info, fmt.Errorf("open s3://%s/%s: %w: no such object (or bucket)", bucket, key, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open s3://%s/%s: %w", bucket, key, err)
+		return nil, info, fmt.Errorf("open s3://%s/%s: %w", bucket, key, err)
 	}
-	return out.Body, nil
+	if out.ContentLength != nil {
+		info.Size = *out.ContentLength
+	}
+	if out.LastModified != nil {
+		info.ModTime = out.LastModified.UTC()
+	}
+	info.ETag = aws.ToString(out.ETag)
+	return out.Body, info, nil
 }
 
 // Stat reads the object's metadata; only an object written by another tool,

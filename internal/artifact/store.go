@@ -26,6 +26,8 @@ type Store interface {
 	Stat(ctx context.Context, key string) (ref Ref, ok bool, err error)
 	// List returns the keys that start with prefix, sorted.
 	List(ctx context.Context, prefix string) ([]string, error)
+	// Delete removes the object under key; a missing key is not an error.
+	Delete(ctx context.Context, key string) error
 	// URI is the address of key that OpenURI understands.
 	URI(key string) string
 }

@@ -5,19 +5,30 @@
 // raw rows; nothing else is needed. A binary model predicts its positive
 // label above Threshold; a multi-class model (softmax over three or more
 // Classes) predicts its most probable class.
+//
+// The model is one of two: "model", the weights of a logistic regression
+// or MLP (package model), or "trees", a gradient-boosted tree ensemble in
+// XGBoost's JSON model format, stored verbatim as XGBoost's save_model
+// writes it (see package treeeval for the members read and how a row is
+// scored). Trees are scored in plain Go, with the same transform in
+// front, so serving them needs no cgo; XGBoost and the tools that read its
+// models can load the "trees" member as it is.
 package bundle
 
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/mlpipe/mlpipe/internal/features"
+	"github.com/mlpipe/mlpipe/internal/frame"
 	"github.com/mlpipe/mlpipe/internal/metrics"
 	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/serving"
+	"github.com/mlpipe/mlpipe/internal/treeeval"
 )
 
 // Format names this layout; a loader refuses any other. Classes was added
@@ -40,8 +51,12 @@ type Bundle struct {
 	// positive label.
 	Threshold float64             `json:"threshold"`
 	Transform *features.Transform `json:"transform"`
-	Model     *model.Model        `json:"model"`
-	Metadata  Metadata            `json:"metadata"`
+	// Model is a logistic regression or MLP; nil when Trees is set.
+	Model *model.Model `json:"model"`
+	// Trees is a gradient-boosted ensemble (XGBoost's JSON model); nil
+	// when Model is set.
+	Trees    *treeeval.Model `json:"trees,omitempty"`
+	Metadata Metadata        `json:"metadata"`
 }
 
 // Metadata says how a bundle was made.
@@ -64,10 +79,12 @@ func Decode(b []byte) (*Bundle, error) {
 	switch {
 	case bu.Format != Format:
 		return nil, fmt.Errorf("model bundle: format %q, want %q", bu.Format, Format)
-	case bu.Transform == nil || bu.Model == nil:
+	case bu.Transform == nil || (bu.Model == nil && bu.Trees == nil):
 		return nil, fmt.Errorf("model bundle: transform or model missing")
-	case bu.Transform.NumOutputs() != bu.Model.NumFeatures:
-		return nil, fmt.Errorf("model bundle: transform gives %d features, model takes %d", bu.Transform.NumOutputs(), bu.Model.NumFeatures)
+	case bu.Model != nil && bu.Trees != nil:
+		return nil, fmt.Errorf("model bundle: both model and trees are set; a bundle holds one model")
+	case bu.Transform.NumOutputs() != bu.features():
+		return nil, fmt.Errorf("model bundle: transform gives %d features, model takes %d", bu.Transform.NumOutputs(), bu.features())
 	}
 	if len(bu.Classes) == 0 {
 		bu.Classes = bu.ClassList()
@@ -82,7 +99,7 @@ func Decode(b []byte) (*Bundle, error) {
 // transform's label encoding agree, so no prediction is ever named after
 // the wrong class.
 func (b *Bundle) checkClasses() error {
-	k, out := len(b.Classes), b.Model.Classes
+	k, out := len(b.Classes), b.outputs()
 	switch {
 	case out >= 3 && k != out:
 		return fmt.Errorf("the model has %d class outputs but classes lists %d (%s)", out, k, strings.Join(b.Classes, ", "))
@@ -95,7 +112,44 @@ func (b *Bundle) checkClasses() error {
 }
 
 // MultiClass reports whether the model predicts one of three or more classes.
-func (b *Bundle) MultiClass() bool { return b.Model != nil && b.Model.Classes >= 3 }
+func (b *Bundle) MultiClass() bool { return b.outputs() >= 3 }
+
+// outputs is the model's classes for a multi-class model, else below 3.
+func (b *Bundle) outputs() int {
+	switch {
+	case b.Trees != nil:
+		return b.Trees.Classes()
+	case b.Model != nil:
+		return b.Model.Classes
+	}
+	return 0
+}
+
+// features is the number of feature columns the model reads.
+func (b *Bundle) features() int {
+	if b.Trees != nil {
+		return b.Trees.Features()
+	}
+	return b.Model.NumFeatures
+}
+
+// ScoreProba gives a binary model's P(positive) for rows already through
+// the transform (row-major, cols columns): the evaluation's call.
+func (b *Bundle) ScoreProba(X []float64, cols int) ([]float64, error) {
+	if b.Trees != nil {
+		return b.Trees.PredictProba(X, cols)
+	}
+	return b.Model.PredictProba(X, cols)
+}
+
+// ScoreClassProba gives every class's probability, in ClassList order, for
+// rows already through the transform.
+func (b *Bundle) ScoreClassProba(X []float64, cols int) ([][]float64, error) {
+	if b.Trees != nil {
+		return b.Trees.PredictClassProba(X, cols)
+	}
+	return b.Model.PredictClassProba(X, cols)
+}
 
 // ClassList names every class in model order: Classes, or, for a bundle
 // built in memory without them, the transform's multi-class encoding or
@@ -119,13 +173,14 @@ type bundleJSON struct {
 	Classes   []string            `json:"classes"`
 	Threshold *float64            `json:"threshold,omitempty"`
 	Transform *features.Transform `json:"transform"`
-	Model     *model.Model        `json:"model"`
+	Model     *model.Model        `json:"model,omitempty"`
+	Trees     *treeeval.Model     `json:"trees,omitempty"`
 	Metadata  Metadata            `json:"metadata"`
 }
 
 // MarshalJSON writes the bundle with its full class list, whoever built it.
 func (b Bundle) MarshalJSON() ([]byte, error) {
-	out := bundleJSON{Format: b.Format, Name: b.Name, Classes: b.ClassList(), Transform: b.Transform, Model: b.Model, Metadata: b.Metadata}
+	out := bundleJSON{Format: b.Format, Name: b.Name, Classes: b.ClassList(), Transform: b.Transform, Model: b.Model, Trees: b.Trees, Metadata: b.Metadata}
 	if !b.MultiClass() {
 		out.Labels, out.Threshold = &b.Labels, &b.Threshold
 	}
@@ -135,21 +190,93 @@ func (b Bundle) MarshalJSON() ([]byte, error) {
 // PredictProba scores raw rows with a binary model: the transform, then the
 // model, giving P(positive) per row.
 func (b *Bundle) PredictProba(rows []map[string]any) ([]float64, error) {
-	X, err := b.Transform.ApplyRows(rows)
+	X, err := b.encode(rows)
 	if err != nil {
 		return nil, err
 	}
-	return b.Model.PredictProba(X, b.Model.NumFeatures)
+	p, err := b.ScoreProba(X, b.features())
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range p {
+		if math.IsNaN(v) {
+			return nil, nanOutput(i)
+		}
+	}
+	return p, nil
 }
 
 // PredictClassProba scores raw rows with any model: one row of class
 // probabilities per row, in ClassList order.
 func (b *Bundle) PredictClassProba(rows []map[string]any) ([][]float64, error) {
+	X, err := b.encode(rows)
+	if err != nil {
+		return nil, err
+	}
+	probs, err := b.ScoreClassProba(X, b.features())
+	if err != nil {
+		return nil, err
+	}
+	for i, row := range probs {
+		if slices.ContainsFunc(row, math.IsNaN) {
+			return nil, nanOutput(i)
+		}
+	}
+	return probs, nil
+}
+
+// encode applies the transform and refuses a row whose features are not
+// finite (a huge number that overflows once scaled), naming the column:
+// the model would otherwise answer with a confident label for a value it
+// never saw the like of, or with NaN.
+func (b *Bundle) encode(rows []map[string]any) ([]float64, error) {
 	X, err := b.Transform.ApplyRows(rows)
 	if err != nil {
 		return nil, err
 	}
-	return b.Model.PredictClassProba(X, b.Model.NumFeatures)
+	w := b.Transform.NumOutputs()
+	for k, v := range X {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil, b.notFinite(rows, k/w, k%w)
+		}
+	}
+	return X, nil
+}
+
+// notFinite describes the input behind output feature j of row i.
+func (b *Bundle) notFinite(rows []map[string]any, i, j int) error {
+	for _, c := range b.Transform.Columns {
+		if j >= len(c.Outputs) {
+			j -= len(c.Outputs)
+			continue
+		}
+		return &serving.RowError{Row: i, Column: c.Column, Reason: fmt.Sprintf(
+			"%v is not finite once scaled as in training ((value − %g) / %g); send a value within the range the model was trained on, or null for a value you do not know",
+			rows[i][c.Column], c.Offset, c.Divisor)}
+	}
+	return &serving.RowError{Row: i, Reason: "a feature is not finite"}
+}
+
+func nanOutput(i int) error {
+	return &serving.RowError{Row: i, Reason: "the model's output is not a number for these values (some are too large once scaled); send values within the range the model was trained on"}
+}
+
+// InputColumns names the raw columns the transform reads, in model order,
+// with their kinds; it makes the gateway refuse requests that leave one
+// out or misspell one.
+func (b *Bundle) InputColumns() []serving.Input {
+	out := make([]serving.Input, len(b.Transform.Columns))
+	for i, c := range b.Transform.Columns {
+		t := serving.InputNumber
+		switch c.Kind {
+		case frame.String:
+			t = serving.InputString
+		case frame.Time:
+			t = serving.InputTime
+		}
+		out[i] = serving.Input{Name: c.Column, Type: t}
+	}
+	return out
 }
 
 // Predict scores raw rows and labels them; it makes a Bundle a

@@ -10,6 +10,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/frame"
 	"github.com/mlpipe/mlpipe/internal/model"
+	"github.com/mlpipe/mlpipe/internal/serving"
 )
 
 // tiny fits a one-feature transform (x standardised) and a hand-set
@@ -184,4 +185,51 @@ func TestDecodeRefusesClassesThatDoNotFitTheModel(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Decode(raw)
 	assert.ErrorContains(t, err, "the model is binary but classes lists 3")
+}
+
+// planAndX is a bundle over a one-hot plan and numeric x and z scaled by
+// hand (x/0.5, z/1), weighted 2 and −2, so that huge values of both meet
+// in the model as Inf − Inf.
+func planAndX(t *testing.T) *Bundle {
+	t.Helper()
+	f, err := frame.New(frame.StringColumn("plan", []string{"a", "b", "a", "b"}), frame.FloatColumn("x", []float64{1, 2, 3, 4}),
+		frame.FloatColumn("z", []float64{1, 2, 3, 4}), frame.StringColumn("y", []string{"no", "no", "yes", "yes"}))
+	require.NoError(t, err)
+	tr, err := features.Fit(f, features.Spec{Target: "y", Positive: "yes", Columns: []features.ColumnSpec{
+		{Column: "plan", Encode: "onehot"}, {Column: "x", Scale: "standard"}, {Column: "z", Scale: "standard"}}})
+	require.NoError(t, err)
+	tr.Columns[1].Offset, tr.Columns[1].Divisor = 0, 0.5
+	tr.Columns[2].Offset, tr.Columns[2].Divisor = 0, 1
+	m := &model.Model{Kind: model.KindLogistic, NumFeatures: 4, Params: []model.Param{
+		{Name: model.ParamWeights, Shape: []int{4}, Data: []float64{0, 0, 2, -2}},
+		{Name: model.ParamBias, Shape: []int{}, Data: []float64{0}},
+	}}
+	return &Bundle{Format: Format, Name: "plan-x", Labels: [2]string{"no", "yes"}, Threshold: 0.5, Transform: tr, Model: m}
+}
+
+func TestInputColumnsNameWhatTheTransformReads(t *testing.T) {
+	assert.Equal(t, []serving.Input{{Name: "plan", Type: serving.InputString}, {Name: "x", Type: serving.InputNumber}, {Name: "z", Type: serving.InputNumber}},
+		planAndX(t).InputColumns())
+}
+
+// A number that overflows once scaled is refused with its row and column,
+// not answered with a confident label.
+func TestPredictRefusesAValueThatIsNotFiniteOnceScaled(t *testing.T) {
+	b := planAndX(t)
+	_, err := b.Predict([]map[string]any{{"plan": "a", "x": 1.0, "z": 1.0}, {"plan": "b", "x": 1e308, "z": 1.0}})
+	var re *serving.RowError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 1, re.Row)
+	assert.Equal(t, "x", re.Column)
+	assert.Contains(t, re.Reason, "1e+308 is not finite once scaled as in training ((value − 0) / 0.5)")
+
+	// Finite features whose terms cancel to NaN in the model are refused too.
+	_, err = b.Predict([]map[string]any{{"plan": "a", "x": 5e307, "z": -1.7e308}, {"plan": "a", "x": 1.7e308 / 2, "z": 1.7e308}})
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 1, re.Row)
+	assert.Contains(t, re.Reason, "the model's output is not a number")
+
+	p, err := b.Predict([]map[string]any{{"plan": "a", "x": 1.0, "z": 2.0}})
+	require.NoError(t, err)
+	assert.Len(t, p, 1)
 }

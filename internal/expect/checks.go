@@ -96,6 +96,11 @@ func runSchema(f *frame.Frame, schema map[string]string) []Result {
 			r.Observed = fmt.Sprintf("expected %s column, but it is missing (columns: %s)", want, strings.Join(f.Names(), ", "))
 		case c.Kind != want:
 			r.Observed = fmt.Sprintf("expected %s, got %s", want, c.Kind)
+			if want == frame.Float {
+				if why := frame.NotNumbers(c); why != "" {
+					r.Observed += fmt.Sprintf(": %s; or change validation.schema.%s", why, name)
+				}
+			}
 		default:
 			r.Success = true
 			r.Observed = want.String()

@@ -63,7 +63,7 @@ func evaluate(f *frame.Frame, e Expectation) Result {
 		return notNull(r, c, e)
 	case ValuesBetween:
 		if c.Kind != frame.Float {
-			r.Observed = fmt.Sprintf("column is %s, between needs a float column", c.Kind)
+			r.Observed = fmt.Sprintf("column is %s, between needs a float column", c.Kind) + notNumbers(c)
 			return r
 		}
 		return perValue(r, c, e, func(i int) bool { return within(c.Floats[i], e.Min, e.Max) },
@@ -144,7 +144,7 @@ func unique(r Result, c *frame.Column, e Expectation) Result {
 
 func mean(r Result, c *frame.Column, e Expectation) Result {
 	if c.Kind != frame.Float {
-		r.Observed = fmt.Sprintf("column is %s, mean needs a float column", c.Kind)
+		r.Observed = fmt.Sprintf("column is %s, mean needs a float column", c.Kind) + notNumbers(c)
 		return r
 	}
 	sum, n := 0.0, 0
@@ -227,4 +227,13 @@ func mostlyText(mostly *float64) string {
 
 func fmtPct(p float64) string {
 	return strconv.FormatFloat(p, 'g', 4, 64)
+}
+
+// notNumbers says which cells kept a numeric-looking column from being read
+// as float, when that is why it is not float.
+func notNumbers(c *frame.Column) string {
+	if why := frame.NotNumbers(c); why != "" {
+		return ": " + why
+	}
+	return ""
 }

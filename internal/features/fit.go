@@ -127,6 +127,13 @@ func fitNumeric(fc *FittedColumn, c *frame.Column, fill string) error {
 			fc.Divisor = hi - lo
 		}
 	}
+	// Finite values near float64's limits can still overflow a sum or a
+	// range; the transform would then not even serialise.
+	for _, v := range []float64{fc.FillValue, fc.Offset, fc.Divisor} {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return fmt.Errorf("values too large to impute or scale (a statistic overflows float64): rescale the column (e.g. to thousands) or set impute and scale to none")
+		}
+	}
 	return nil
 }
 

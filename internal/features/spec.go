@@ -146,6 +146,10 @@ func (s Spec) resolve(f *frame.Frame) ([]resolved, target, error) {
 			continue
 		}
 		r, errs := resolveColumn(cs, c.Kind)
+		if why := frame.NotNumbers(c); why != "" && len(errs) > 0 {
+			// Most likely a numeric column with a few odd cells: say which.
+			errs[len(errs)-1] += fmt.Sprintf(" (it is string because %s)", why)
+		}
 		for _, e := range errs {
 			add("%s: %s", where, e)
 		}
@@ -274,7 +278,13 @@ func targetLabels(c *frame.Column, positive string) ([2]string, error) {
 		return labels, fmt.Errorf("positive is required: name the %q value that is class 1 (one of %s)", c.Name, strings.Join(values, ", "))
 	}
 	if !distinct[positive] {
-		return labels, fmt.Errorf("positive %q is not a value of target %q (values: %s)", positive, c.Name, strings.Join(values, ", "))
+		hint := "; set data.positive to one of them"
+		for _, v := range values {
+			if strings.EqualFold(v, positive) {
+				hint = fmt.Sprintf("; labels are compared exactly, case included: set data.positive to %q", v)
+			}
+		}
+		return labels, fmt.Errorf("positive %q is not a value of target %q (values: %s)%s", positive, c.Name, strings.Join(values, ", "), hint)
 	}
 	labels[1] = positive
 	for _, v := range values {

@@ -1,13 +1,14 @@
 package frame
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
+	"unicode/utf8"
 )
 
 // ReadOptions tunes ReadCSV.
@@ -18,41 +19,83 @@ type ReadOptions struct {
 	Types map[string]Kind
 }
 
+// DataError is a problem with what a CSV says (its header, a row, a cell)
+// rather than with reading it: fixing the file is the only cure, so callers
+// treat it as bad input, not as a failure worth retrying.
+type DataError struct {
+	msg string
+}
+
+func (e *DataError) Error() string { return e.msg }
+
+func dataErrorf(format string, args ...any) error {
+	return &DataError{msg: fmt.Sprintf(format, args...)}
+}
+
+var (
+	bomUTF8    = []byte("\ufeff")
+	bomUTF16LE = []byte{0xff, 0xfe}
+	bomUTF16BE = []byte{0xfe, 0xff}
+)
+
 // ReadCSV reads a CSV file with a header row. Each column's kind is forced by
 // opts.Types or inferred: Float if every non-null cell parses as a number,
 // else Time if every one parses with ParseTime, else String. A column with no
-// non-null cells is Float. Cells matching IsNullToken are null.
+// non-null cells is Float. Cells matching IsNullToken are null. A leading
+// UTF-8 byte-order mark (Excel, R's write.csv) is skipped, and lines may end
+// in CRLF.
 //
-// Errors name the source, the data row (1-based, header excluded) and the
-// file line, e.g. `churn.csv: row 17 (line 18): has 7 fields, header has 8`.
+// The text must be UTF-8, and a float column's values finite numbers:
+// anything else is a *DataError. Errors name the source, the data row
+// (1-based, header excluded), the file line and the column, e.g.
+// `churn.csv: row 17 (line 18): has 7 fields, header has 8`.
 func ReadCSV(r io.Reader, opts ReadOptions) (*Frame, error) {
 	src := opts.Source
 	if src == "" {
 		src = "csv"
 	}
-	cr := csv.NewReader(r)
+	br := bufio.NewReaderSize(r, 1<<16)
+	// The mark must go before the CSV parser sees it: a quoted first header
+	// (`\ufeff"id"`) would otherwise be a bare quote in an unquoted field.
+	head, err := br.Peek(3)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("%s: read: %w", src, err)
+	}
+	switch {
+	case bytes.HasPrefix(head, bomUTF8):
+		if _, err := br.Discard(len(bomUTF8)); err != nil {
+			return nil, fmt.Errorf("%s: read: %w", src, err)
+		}
+	case bytes.HasPrefix(head, bomUTF16LE), bytes.HasPrefix(head, bomUTF16BE):
+		return nil, dataErrorf("%s: the file is UTF-16 (it starts with a UTF-16 byte-order mark); re-save it as UTF-8 (in Excel: CSV UTF-8)", src)
+	}
+	cr := csv.NewReader(br)
 	cr.ReuseRecord = true
 	cr.FieldsPerRecord = -1 // ragged rows are reported by us, with a row number
 
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: empty file: the first line must be a header naming the columns", src)
+		return nil, dataErrorf("%s: empty file: the first line must be a header naming the columns", src)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: header: %w", src, err)
+		return nil, readError(src, "header", err)
 	}
 	names := make([]string, len(header))
 	seen := make(map[string]int, len(header))
 	for i, h := range header {
 		h = strings.TrimSpace(h)
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\ufeff") // Excel writes a byte-order mark
+		if !utf8.ValidString(h) {
+			return nil, dataErrorf("%s: header: column %d's name %s", src, i+1, notUTF8(h))
 		}
 		if h == "" {
-			return nil, fmt.Errorf("%s: header: column %d has no name", src, i+1)
+			hint := ""
+			if i == len(header)-1 {
+				hint = " (a trailing comma on the header line?)"
+			}
+			return nil, dataErrorf("%s: header: column %d has no name%s: every column needs one", src, i+1, hint)
 		}
 		if j, dup := seen[h]; dup {
-			return nil, fmt.Errorf("%s: header: column %q appears twice (columns %d and %d)", src, h, j+1, i+1)
+			return nil, dataErrorf("%s: header: column %q appears twice (columns %d and %d): rename one", src, h, j+1, i+1)
 		}
 		seen[h] = i
 		names[i] = h
@@ -73,17 +116,17 @@ func ReadCSV(r io.Reader, opts ReadOptions) (*Frame, error) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("%s: row %d (line %d): %w", src, row, pe.StartLine, pe.Err)
-			}
-			return nil, fmt.Errorf("%s: row %d: %w", src, row, err)
+			return nil, readError(src, fmt.Sprintf("row %d", row), err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(names) {
-			return nil, fmt.Errorf("%s: row %d (line %d): has %d fields, header has %d", src, row, line, len(rec), len(names))
+			return nil, dataErrorf("%s: row %d (line %d): has %d fields, header has %d (%s): check its commas and quotes",
+				src, row, line, len(rec), len(names), strings.Join(names, ", "))
 		}
 		for i, v := range rec {
+			if !utf8.ValidString(v) {
+				return nil, dataErrorf("%s: row %d (line %d), column %q: %s", src, row, line, names[i], notUTF8(v))
+			}
 			raw[i] = append(raw[i], v)
 		}
 		lines = append(lines, line)
@@ -96,12 +139,16 @@ func ReadCSV(r io.Reader, opts ReadOptions) (*Frame, error) {
 		if forced {
 			c, err = parseColumn(name, kind, raw[i])
 		} else {
-			c = inferColumn(name, raw[i])
+			c, err = inferColumn(name, raw[i])
 		}
 		if err != nil {
 			var ce *cellError
 			if errors.As(err, &ce) {
-				return nil, fmt.Errorf("%s: row %d (line %d), column %q: %s (forced to %s by types)", src, ce.row+1, lines[ce.row], name, ce.msg, kind)
+				why := ""
+				if forced {
+					why = fmt.Sprintf(" (forced to %s by types)", kind)
+				}
+				return nil, dataErrorf("%s: row %d (line %d), column %q: %s%s", src, ce.row+1, lines[ce.row], name, ce.msg, why)
 			}
 			return nil, fmt.Errorf("%s: column %q: %w", src, name, err)
 		}
@@ -114,69 +161,50 @@ func ReadCSV(r io.Reader, opts ReadOptions) (*Frame, error) {
 	return f, nil
 }
 
+// readError tells a malformed CSV (bad input) from a failing reader (an I/O
+// error the caller may retry, kept wrapped so errors.Is still sees it).
+func readError(src, where string, err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		hint := ""
+		switch {
+		case errors.Is(pe.Err, csv.ErrBareQuote):
+			hint = `: a field with a " in it must be quoted, the quote doubled ("say ""hi""")`
+		case errors.Is(pe.Err, csv.ErrQuote):
+			hint = ": a quoted field must end with a quote right before the comma or the line end"
+		}
+		return dataErrorf("%s: %s (line %d): %v%s", src, where, pe.StartLine, pe.Err, hint)
+	}
+	return fmt.Errorf("%s: %s: %w", src, where, err)
+}
+
 // cellError carries the 0-based data row of a value that did not parse.
+// nonFinite marks a column of numbers some of which are infinite, NaN
+// (spelled other than as a null token) or beyond float64's range: the
+// column is numeric, but those values cannot be learned from.
 type cellError struct {
-	row int
-	msg string
+	row       int
+	msg       string
+	nonFinite bool
 }
 
 func (e *cellError) Error() string { return fmt.Sprintf("row %d: %s", e.row+1, e.msg) }
 
 // inferColumn picks the narrowest kind every non-null cell fits. Parsing
 // doubles as the test, so the winning kind's values are parsed only once; a
-// wrong guess usually fails on the first cell.
-func inferColumn(name string, cells []string) *Column {
-	if c, err := parseColumn(name, Float, cells); err == nil {
-		return c
+// wrong guess usually fails on the first cell. A column of numbers with a
+// non-finite value among them is an error, not a string column.
+func inferColumn(name string, cells []string) (*Column, error) {
+	c, err := parseColumn(name, Float, cells)
+	var ce *cellError
+	switch {
+	case err == nil:
+		return c, nil
+	case errors.As(err, &ce) && ce.nonFinite:
+		return nil, err
 	}
 	if c, err := parseColumn(name, Time, cells); err == nil {
-		return c
+		return c, nil
 	}
-	c, _ := parseColumn(name, String, cells) // strings always parse
-	return c
-}
-
-func parseColumn(name string, kind Kind, cells []string) (*Column, error) {
-	n := len(cells)
-	c := &Column{Name: name, Kind: kind, Null: make([]bool, n)}
-	switch kind {
-	case Float:
-		c.Floats = make([]float64, n)
-		for i, s := range cells {
-			if IsNullToken(s) {
-				c.Null[i] = true
-				continue
-			}
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				return nil, &cellError{row: i, msg: fmt.Sprintf("%q is not a number", s)}
-			}
-			c.Floats[i] = v
-		}
-	case String:
-		c.Strings = make([]string, n)
-		for i, s := range cells {
-			if IsNullToken(s) {
-				c.Null[i] = true
-				continue
-			}
-			c.Strings[i] = s
-		}
-	case Time:
-		c.Times = make([]time.Time, n)
-		for i, s := range cells {
-			if IsNullToken(s) {
-				c.Null[i] = true
-				continue
-			}
-			t, err := ParseTime(s)
-			if err != nil {
-				return nil, &cellError{row: i, msg: err.Error()}
-			}
-			c.Times[i] = t
-		}
-	default:
-		return nil, fmt.Errorf("unknown kind %d", int(kind))
-	}
-	return c, nil
+	return parseColumn(name, String, cells) // strings always parse
 }

@@ -2,6 +2,8 @@ package frame
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -14,6 +16,10 @@ func IsNullToken(s string) bool {
 	}
 	return false
 }
+
+// NullTokensText lists the spellings IsNullToken accepts, for messages that
+// tell a user how to mark a value missing.
+const NullTokensText = `an empty cell, NA, N/A, null, NULL, NaN or nan`
 
 // timeLayouts are tried in order; RFC3339 also accepts fractional seconds.
 var timeLayouts = []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02"}
@@ -32,4 +38,40 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time (want RFC3339, 2006-01-02 15:04:05 or 2006-01-02)", s)
+}
+
+// maxShown bounds the sample of offending cells a message quotes.
+const maxShown = 3
+
+// NotNumbers explains why a column meant to be numeric was read as string:
+// which cells are not numbers (data rows, 1-based) and how to mark them
+// missing. It returns "" when the column is not string, or when none of its
+// cells is a number (then it is text, not numbers with a few odd cells).
+func NotNumbers(c *Column) string {
+	if c.Kind != String {
+		return ""
+	}
+	var shown []string
+	bad, numbers := 0, 0
+	for i, s := range c.Strings {
+		if c.Null[i] {
+			continue
+		}
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			numbers++
+			continue
+		}
+		if bad++; len(shown) < maxShown {
+			shown = append(shown, fmt.Sprintf("row %d %q", i+1, s))
+		}
+	}
+	if numbers == 0 || bad == 0 {
+		return ""
+	}
+	more := ""
+	if bad > len(shown) {
+		more = ", ..."
+	}
+	return fmt.Sprintf("%d of its %d values are not numbers (%s%s); if they mean missing, write them as %s",
+		bad, bad+numbers, strings.Join(shown, ", "), more, NullTokensText)
 }

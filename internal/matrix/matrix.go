@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 )
 
@@ -28,17 +29,29 @@ func (m Matrix) Rows() int { return len(m.Y) }
 // Cols is the number of features.
 func (m Matrix) Cols() int { return len(m.Names) }
 
-// Write writes m as CSV.
+// Write writes m as CSV. Every value must be finite: a model cannot learn
+// from an infinity or NaN, and a feature store holding one fails far from
+// its cause, so the row and feature are named here.
 func Write(w io.Writer, m Matrix) error {
 	if len(m.X) != len(m.Y)*len(m.Names) {
 		return fmt.Errorf("matrix: %d values for %d rows × %d features", len(m.X), len(m.Y), len(m.Names))
+	}
+	cols := len(m.Names)
+	for i, v := range m.X {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return fmt.Errorf("matrix: row %d, feature %s is %g: every value must be finite", i/cols+1, m.Names[i%cols], v)
+		}
+	}
+	for i, v := range m.Y {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return fmt.Errorf("matrix: row %d, label is %g: every value must be finite", i+1, v)
+		}
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	cw := csv.NewWriter(bw)
 	if err := cw.Write(append(append([]string{}, m.Names...), LabelColumn)); err != nil {
 		return err
 	}
-	cols := len(m.Names)
 	rec := make([]string, cols+1)
 	for i := range m.Y {
 		for j := 0; j < cols; j++ {

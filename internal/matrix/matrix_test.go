@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
@@ -30,4 +31,12 @@ func TestReadNamesLineAndColumn(t *testing.T) {
 	assert.EqualError(t, err, `train.csv: line 3, column b: "x" is not a number`)
 	_, err = Read(strings.NewReader("a,b\n1,2\n"), "raw.csv")
 	assert.ErrorContains(t, err, "last column must be __label")
+}
+
+func TestWriteRefusesNonFiniteValues(t *testing.T) {
+	var buf bytes.Buffer
+	err := Write(&buf, Matrix{Names: []string{"a", "b"}, X: []float64{1, 2, 3, math.Inf(-1)}, Y: []float64{0, 1}})
+	assert.EqualError(t, err, "matrix: row 2, feature b is -Inf: every value must be finite")
+	err = Write(&buf, Matrix{Names: []string{"a"}, X: []float64{1}, Y: []float64{math.NaN()}})
+	assert.EqualError(t, err, "matrix: row 1, label is NaN: every value must be finite")
 }

@@ -9,6 +9,9 @@ import (
 const (
 	KindLogistic = "logistic"
 	KindMLP      = "mlp"
+	// KindGradientBoosting is a gradient-boosted tree ensemble trained
+	// with XGBoost (package gbt); its parameters are in gbt.go.
+	KindGradientBoosting = "gradient_boosting"
 )
 
 // Activations accepted by Config.Activation for the mlp's hidden layers.
@@ -80,6 +83,19 @@ type Config struct {
 	// Patience stops training after this many epochs without a lower
 	// validation loss and returns the best epoch's weights; 0 never stops early.
 	Patience int `yaml:"patience,omitempty" json:"patience,omitempty"`
+
+	// The gradient_boosting parameters (see GBT in gbt.go); a zero or nil
+	// one takes XGBoost's default. Seed, ClassWeight, Classes,
+	// LearningRate and ValidationFraction are shared with the other kinds.
+	NEstimators         int      `yaml:"n_estimators,omitempty" json:"n_estimators,omitempty"`
+	MaxDepth            Depth    `yaml:"max_depth,omitempty" json:"max_depth,omitempty"`
+	MinChildWeight      *float64 `yaml:"min_child_weight,omitempty" json:"min_child_weight,omitempty"`
+	Subsample           float64  `yaml:"subsample,omitempty" json:"subsample,omitempty"`
+	ColsampleByTree     float64  `yaml:"colsample_bytree,omitempty" json:"colsample_bytree,omitempty"`
+	RegAlpha            float64  `yaml:"reg_alpha,omitempty" json:"reg_alpha,omitempty"`
+	RegLambda           *float64 `yaml:"reg_lambda,omitempty" json:"reg_lambda,omitempty"`
+	MaxBin              int      `yaml:"max_bin,omitempty" json:"max_bin,omitempty"`
+	EarlyStoppingRounds int      `yaml:"early_stopping_rounds,omitempty" json:"early_stopping_rounds,omitempty"`
 }
 
 // Defaults returns a copy of c with zero fields filled in: kind logistic,
@@ -87,6 +103,9 @@ type Config struct {
 // also one hidden layer of 32 and relu; with lbfgs 100 epochs (iterations)
 // and tol 1e-4, scikit-learn's max_iter and tol.
 func (c Config) Defaults() Config {
+	if c.Kind == KindGradientBoosting {
+		return c.gbtDefaults()
+	}
 	if c.Kind == KindMLP {
 		if len(c.Hidden) == 0 {
 			c.Hidden = []int{32}
@@ -123,8 +142,15 @@ func (c Config) Defaults() Config {
 // as it is spelled in YAML and the values it accepts.
 func (c Config) Validate() error {
 	switch {
+	case c.Kind == KindGradientBoosting:
+		return c.validateGBT()
 	case c.Kind != KindLogistic && c.Kind != KindMLP:
-		return fmt.Errorf("model config: kind %q is not supported; use %q or %q", c.Kind, KindLogistic, KindMLP)
+		return fmt.Errorf("model config: kind %q is not supported; use %q, %q or %q", c.Kind, KindLogistic, KindMLP, KindGradientBoosting)
+	}
+	if err := c.foreignParams(); err != nil {
+		return err
+	}
+	switch {
 	case c.Epochs < 1:
 		return fmt.Errorf("model config: epochs is %d; it must be an integer >= 1", c.Epochs)
 	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0):

@@ -57,10 +57,10 @@ func (r *Registry) Register(ctx context.Context, v Version) (Version, error) {
 		v.ModelURI = v.Model.URI
 	}
 	if v.ModelURI == "" {
-		return Version{}, fmt.Errorf("register %s: the model reference is empty: set Model to the artifact.Ref of the model bundle", v.Name)
+		return Version{}, invalidf("register %s: the model reference is empty: set Model to the artifact.Ref of the model bundle", v.Name)
 	}
 	if v.Model.URI != "" && v.Model.URI != v.ModelURI {
-		return Version{}, fmt.Errorf("register %s: ModelURI %q differs from Model.URI %q: set only Model", v.Name, v.ModelURI, v.Model.URI)
+		return Version{}, invalidf("register %s: ModelURI %q differs from Model.URI %q: set only Model", v.Name, v.ModelURI, v.Model.URI)
 	}
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = r.now()
@@ -177,10 +177,10 @@ func (r *Registry) Models(ctx context.Context) ([]string, error) {
 // change built on the previous one). It moves no alias.
 func (r *Registry) RecordApproval(ctx context.Context, name string, version int, a Approval) (Version, error) {
 	if a.Decision != DecisionApproved && a.Decision != DecisionRejected {
-		return Version{}, fmt.Errorf("record approval for %s version %d: decision %q must be %q or %q", name, version, a.Decision, DecisionApproved, DecisionRejected)
+		return Version{}, invalidf("record approval for %s version %d: decision %q must be %q or %q", name, version, a.Decision, DecisionApproved, DecisionRejected)
 	}
-	if a.Approver == "" {
-		return Version{}, fmt.Errorf("record approval for %s version %d: approver is empty: name who decided", name, version)
+	if strings.TrimSpace(a.Approver) == "" {
+		return Version{}, invalidf("record approval for %s version %d: approver is empty: name who decided", name, version)
 	}
 	v, err := r.Get(ctx, name, version)
 	if err != nil {

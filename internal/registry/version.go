@@ -49,12 +49,28 @@ const (
 // ErrNotFound is wrapped by errors about models, versions or aliases that do not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrInvalid is matched (errors.Is) by refusals of bad input: a name, an
+// empty model reference or approver, an unknown decision. Asking again with
+// the same input gets the same answer.
+var ErrInvalid = errors.New("invalid")
+
+// invalidError is a refusal whose message says what to fix; it matches
+// ErrInvalid without adding the word to the message.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalidf(format string, args ...any) error {
+	return &invalidError{msg: fmt.Sprintf(format, args...)}
+}
+
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // validateName keeps model and alias names usable as a single path segment.
 func validateName(what, name string) error {
 	if !nameRE.MatchString(name) {
-		return fmt.Errorf("%s name %q is invalid: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit", what, name)
+		return invalidf("%s name %q is invalid: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit", what, name)
 	}
 	return nil
 }

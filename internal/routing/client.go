@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -71,6 +72,11 @@ func (c Client) do(ctx context.Context, method, path string, in, out any) error 
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
+		// url.Error repeats the method and URL; say them once.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("%s %s: %w", method, u, err)
 	}
 	defer resp.Body.Close()
@@ -79,7 +85,13 @@ func (c Client) do(ctx context.Context, method, path string, in, out any) error 
 		return fmt.Errorf("%s %s: %w", method, u, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return &StatusError{Method: method, URL: u, Code: resp.StatusCode, Body: strings.TrimSpace(string(b))}
+		// The body is quoted in errors that travel through Temporal, which
+		// refuses strings that are not UTF-8; a long page is cut.
+		body := strings.ToValidUTF8(strings.TrimSpace(string(b)), "\uFFFD")
+		if len(body) > 512 {
+			body = strings.ToValidUTF8(body[:512], "") + "…"
+		}
+		return &StatusError{Method: method, URL: u, Code: resp.StatusCode, Body: body}
 	}
 	if out != nil && len(b) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {

@@ -38,8 +38,14 @@ func (g *Gateway) notServed(w http.ResponseWriter, r *http.Request, name string)
 	writeError(w, r, http.StatusNotFound, fmt.Sprintf("model %q is not served: it is not in the registry or has no %s version", name, g.opts.Alias))
 }
 
+// handleModel serves GET /v1/models/{name}. The path also matches
+// /v1/models/{name}:predict, which takes only POST.
 func (g *Gateway) handleModel(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+	name := r.PathValue("target")
+	if strings.HasSuffix(name, predictSuffix) {
+		notAllowed(w, r, "", http.MethodPost)
+		return
+	}
 	s := g.table.Load().models[name]
 	if s == nil {
 		g.notServed(w, r, name)
@@ -69,8 +75,9 @@ func (g *Gateway) adminOnly(next http.Handler) http.Handler {
 			writeError(w, r, http.StatusForbidden, "admin API disabled: set MLPIPE_ADMIN_TOKEN")
 			return
 		}
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(g.opts.AdminToken)) != 1 {
+		// RFC 6750 (after RFC 7235) makes the scheme name case-insensitive.
+		scheme, got, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(g.opts.AdminToken)) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mlpipe admin"`)
 			writeError(w, r, http.StatusUnauthorized, "admin API: send the admin token as \"Authorization: Bearer <token>\" (the gateway's MLPIPE_ADMIN_TOKEN)")
 			return
@@ -202,7 +209,8 @@ func (g *Gateway) setRouting(r *http.Request, name string, rt routing.Routing) (
 	if err := g.writeRouting(ctx, rt); err != nil {
 		return rt, &routingError{http.StatusInternalServerError, fmt.Sprintf("routing not changed: %v", err)}
 	}
-	s := g.assemble(old, name, rt, loaded{version: old.production.version, predictor: old.production.predictor, loadedAt: old.production.loadedAt}, cand)
+	op := old.production
+	s := g.assemble(old, name, rt, loaded{version: op.version, predictor: op.predictor, loadedAt: op.loadedAt, schema: op.schema}, cand)
 	next := make(map[string]*served, len(t.models))
 	for k, v := range t.models {
 		next[k] = v

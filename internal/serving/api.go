@@ -2,6 +2,7 @@ package serving
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -42,6 +43,44 @@ type Prediction struct {
 	Probabilities map[string]float64 `json:"probabilities,omitempty"`
 }
 
+// Input is a raw column a Predictor reads.
+type Input struct {
+	Name string `json:"name"`
+	// Type is InputNumber, InputString or InputTime.
+	Type string `json:"type"`
+}
+
+// Input types. A number must be finite; a time is an RFC 3339 string.
+const (
+	InputNumber = "number"
+	InputString = "string"
+	InputTime   = "time"
+)
+
+// InputLister is optionally implemented by a Predictor to name the raw
+// columns it reads, in model order. The gateway then refuses a request
+// that leaves one out (an explicit null is "unknown", which the model
+// imputes as it was trained to), that sends a key no served version of the
+// model reads (unless the request says strict: false), or that sends a
+// number that is not finite, each with a 400 naming the row and column.
+// Without it the gateway passes rows through unchecked.
+type InputLister interface {
+	InputColumns() []Input
+}
+
+// RowError is a Predictor's refusal of one value: the gateway answers 400
+// naming the row (0-based) and column. Use it for bad input, so that it is
+// not mistaken for a broken model.
+type RowError struct {
+	Row    int
+	Column string
+	Reason string
+}
+
+func (e *RowError) Error() string {
+	return fmt.Sprintf("row %d, column %q: %s", e.Row, e.Column, e.Reason)
+}
+
 // Loader builds the Predictor for a registered version, typically by reading
 // v.Model from the artifact store. An error keeps the previous version serving.
 type Loader func(ctx context.Context, v registry.Version) (Predictor, error)
@@ -54,6 +93,15 @@ type Options struct {
 	Alias string
 	// MaxBodyBytes bounds a predict request body (default 32 MiB).
 	MaxBodyBytes int64
+	// MaxRowsPerRequest bounds the rows of one predict request (default
+	// 10,000); a request with more is answered 413.
+	MaxRowsPerRequest int
+	// MaxRowsInFlight bounds the rows decoded and being scored across all
+	// requests at once (default 100,000), and separately the rows queued
+	// for the shadow; a request that would go over it is answered 503 with
+	// Retry-After, and a mirror over it is dropped. It keeps the gateway's
+	// memory bounded under large concurrent batches.
+	MaxRowsInFlight int
 	// Logger receives reload results and errors (default slog.Default()).
 	Logger *slog.Logger
 	// AdminToken guards every /admin/ route as a bearer token; when empty
@@ -79,6 +127,14 @@ func (o Options) withDefaults() Options {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 32 << 20
 	}
+	if o.MaxRowsPerRequest <= 0 {
+		o.MaxRowsPerRequest = 10_000
+	}
+	if o.MaxRowsInFlight <= 0 {
+		o.MaxRowsInFlight = 100_000
+	}
+	// One request of the largest size must always fit.
+	o.MaxRowsInFlight = max(o.MaxRowsInFlight, o.MaxRowsPerRequest)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}

@@ -17,6 +17,19 @@
 // X-Route-Key header, else the request ID. Predictions are logged (bounded) so
 // late feedback can be joined and scored per variant.
 //
+// A Predictor that lists its inputs (InputLister, as a model bundle does)
+// is answered only when it can answer honestly: a row that leaves out one
+// of its columns, a key that no served version reads (unless the request
+// says "strict": false, or parameters.strict false in /v2), and a number
+// that is not finite are each a 400 whose JSON body names the row, the
+// column and what to send. An explicit null is an unknown value, which
+// the model imputes as it was trained to. Rows are bounded per request
+// (Options.MaxRowsPerRequest, 413) and across requests
+// (Options.MaxRowsInFlight, 503 with Retry-After), which bounds memory;
+// /v1 bodies are decoded a row at a time so a refusal comes before the
+// rest is read. Every route answers a method it does not take with a 405
+// and an Allow header.
+//
 // Endpoints:
 //
 //	POST /v1/models/{name}:predict        {"instances": [{col: value, ...}, ...]}

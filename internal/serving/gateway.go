@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,12 +26,16 @@ type Gateway struct {
 	log     *predictionLog
 	shadow  *shadowPool
 	handler http.Handler
+	// rows bounds the predict rows held at once; shadowRows bounds those
+	// queued for the shadow.
+	rows, shadowRows *rowBudget
 }
 
 // New returns a gateway that serves nothing until the first Reload (or Run).
 func New(reg *registry.Registry, load Loader, opts Options) *Gateway {
 	g := &Gateway{reg: reg, load: load, opts: opts.withDefaults(), metrics: newMetrics()}
 	g.log = newPredictionLog(g.opts.PredictionLog)
+	g.rows, g.shadowRows = newRowBudget(g.opts.MaxRowsInFlight), newRowBudget(g.opts.MaxRowsInFlight)
 	g.shadow = newShadowPool(g.opts.ShadowWorkers, g.opts.ShadowQueue, g.runShadow)
 	g.table.Store(&table{models: map[string]*served{}})
 	g.handler = g.routes()
@@ -177,34 +182,46 @@ func (g *Gateway) loadVersion(ctx context.Context, v registry.Version) (p Predic
 
 func (g *Gateway) routes() http.Handler {
 	mux := http.NewServeMux()
+	// POST .../{name}:predict and GET .../{name} share a path pattern; each
+	// handler answers 405 for the other's paths.
 	mux.HandleFunc("POST /v1/models/{target}", g.handlePredict)
-	mux.HandleFunc("POST /v1/models/{name}/feedback", g.handleFeedback)
-	mux.HandleFunc("GET /v1/models", g.handleListModels)
-	mux.HandleFunc("GET /v1/models/{name}", g.handleModel)
-
-	mux.HandleFunc("POST /v2/models/{name}/infer", g.handleInfer)
-	mux.HandleFunc("GET /v2/models/{name}", g.handleModelMetadataV2)
-	mux.HandleFunc("GET /v2/health/ready", g.handleReadyV2)
-	mux.HandleFunc("GET /v2/health/live", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]bool{"live": true})
+	mux.HandleFunc("GET /v1/models/{target}", g.handleModel)
+	mux.HandleFunc("/v1/models/{target}", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.PathValue("target"), predictSuffix) {
+			notAllowed(w, r, "", http.MethodPost)
+			return
+		}
+		notAllowed(w, r, "", http.MethodGet)
 	})
+	handle(mux, "/v1/models/{name}/feedback", methods{http.MethodPost: g.handleFeedback})
+	handle(mux, "/v1/models", methods{http.MethodGet: g.handleListModels})
+
+	handle(mux, "/v2/models/{name}/infer", methods{http.MethodPost: g.handleInfer})
+	handle(mux, "/v2/models/{name}", methods{http.MethodGet: g.handleModelMetadataV2})
+	handle(mux, "/v2/health/ready", methods{http.MethodGet: g.handleReadyV2})
+	handle(mux, "/v2/health/live", methods{http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]bool{"live": true})
+	}})
 
 	mux.Handle("/admin/", g.adminOnly(g.adminRoutes()))
 
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	handle(mux, "/healthz", methods{http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}})
+	handle(mux, "/readyz", methods{http.MethodGet: g.handleReady})
+	handle(mux, "/metrics", methods{http.MethodGet: g.handleMetrics})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, http.StatusNotFound, fmt.Sprintf("no such endpoint: %s %s; the gateway serves POST /v1/models/<name>:predict, "+
+			"POST /v2/models/<name>/infer, POST /v1/models/<name>/feedback, GET /v1/models, /healthz, /readyz, /metrics and /admin/", r.Method, r.URL.Path))
 	})
-	mux.HandleFunc("GET /readyz", g.handleReady)
-	mux.HandleFunc("GET /metrics", g.handleMetrics)
 	return withRequestID(mux)
 }
 
 func (g *Gateway) adminRoutes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /admin/reload", g.handleReload)
-	mux.HandleFunc("GET /admin/models/{name}/routing", g.handleGetRouting)
-	mux.HandleFunc("PUT /admin/models/{name}/routing", g.handlePutRouting)
-	mux.HandleFunc("GET /admin/models/{name}/stats", g.handleStats)
+	handle(mux, "/admin/reload", methods{http.MethodPost: g.handleReload})
+	handle(mux, "/admin/models/{name}/routing", methods{http.MethodGet: g.handleGetRouting, http.MethodPut: g.handlePutRouting})
+	handle(mux, "/admin/models/{name}/stats", methods{http.MethodGet: g.handleStats})
 	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, http.StatusNotFound, fmt.Sprintf("no such admin endpoint: %s %s", r.Method, r.URL.Path))
 	})

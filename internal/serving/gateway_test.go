@@ -343,7 +343,7 @@ func TestPredictErrors(t *testing.T) {
 	}{
 		{"unknown model", "/v1/models/nope:predict", twoRows, 404, `model "nope" is not served`},
 		{"model without production version", "/v1/models/fraud:predict", twoRows, 404, `model "fraud" is not served`},
-		{"missing :predict", "/v1/models/churn", twoRows, 404, "to predict, POST /v1/models/<name>:predict"},
+		{"missing :predict", "/v1/models/churn", twoRows, 405, "to predict, POST /v1/models/churn:predict"},
 		{"bad JSON", "/v1/models/churn:predict", `{"instances": [`, 400, "invalid JSON body"},
 		{"misspelt envelope", "/v1/models/churn:predict", `{"instance": [{"tenure": 1}]}`, 400, `unknown field "instance"`},
 		{"no rows", "/v1/models/churn:predict", `{"instances": []}`, 400, "no rows to score"},

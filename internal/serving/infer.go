@@ -59,19 +59,29 @@ func (g *Gateway) handleInfer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	v, code, rows := g.infer(w, r, s)
-	finish(v, code, rows, time.Since(start))
+	hold := rowHold{b: g.rows}
+	defer hold.release()
+	v, code, rows := g.infer(w, r, s, &hold)
+	g.finish(v, code, rows, time.Since(start))
 }
 
-func (g *Gateway) infer(w http.ResponseWriter, r *http.Request, s *served) (v *variant, code, rows int) {
-	var req inferRequest
-	if code, msg := decodeBody(w, r, g.opts.MaxBodyBytes, &req, inferShape); code != 0 {
-		writeError(w, r, code, msg)
-		return s.production, code, 0
+func (g *Gateway) infer(w http.ResponseWriter, r *http.Request, s *served, hold *rowHold) (v *variant, code, rows int) {
+	req, aerr := g.decodeInfer(w, r)
+	if aerr != nil {
+		writeAPIError(w, r, aerr)
+		return s.production, aerr.code, 0
 	}
 	if req.ID != "" && r.Header.Get(HeaderRequestID) == "" && len(req.ID) <= 128 {
 		w.Header().Set(HeaderRequestID, req.ID)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, req.ID))
+	}
+	strict, aerr := strictParameter(req.Parameters)
+	if aerr == nil {
+		aerr = g.admitColumns(req.Inputs, hold)
+	}
+	if aerr != nil {
+		writeAPIError(w, r, aerr)
+		return s.production, aerr.code, 0
 	}
 	in, err := columnsToRows(req.Inputs)
 	if err != nil {
@@ -79,10 +89,10 @@ func (g *Gateway) infer(w http.ResponseWriter, r *http.Request, s *served) (v *v
 		return s.production, http.StatusBadRequest, 0
 	}
 	id := requestID(r)
-	v, preds, serr := g.score(r, s, in, id)
-	if serr != nil {
-		writeError(w, r, serr.code, serr.msg)
-		return v, serr.code, 0
+	v, preds, ignored, aerr := g.score(r, s, in, id, strict, protoV2)
+	if aerr != nil {
+		writeAPIError(w, r, aerr)
+		return v, aerr.code, 0
 	}
 	labels := make([]string, len(preds))
 	probs := make([]float64, len(preds))
@@ -100,6 +110,9 @@ func (g *Gateway) infer(w http.ResponseWriter, r *http.Request, s *served) (v *v
 			{Name: "probability", Datatype: "FP64", Shape: []int{len(preds)}, Data: probs},
 		},
 		Parameters: map[string]any{"variant": v.name, "request_id": id},
+	}
+	if ignored != nil {
+		resp.Parameters["ignored_inputs"] = ignored
 	}
 	if v.classList != nil {
 		resp.Outputs = append(resp.Outputs, probabilityMatrix(v.classList, preds))
@@ -124,7 +137,7 @@ func probabilityMatrix(classes []string, preds []Prediction) inferOutput {
 }
 
 // columnsToRows turns one tensor per column into rows as /v1 receives
-// them: numbers as float64, BYTES as strings, null as a missing value.
+// them: numbers as float64, BYTES as strings, null as an explicit null.
 func columnsToRows(inputs []inferTensor) ([]map[string]any, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("no inputs: send one input per feature column")
@@ -162,9 +175,7 @@ func columnsToRows(inputs []inferTensor) ([]map[string]any, error) {
 			if err != nil {
 				return nil, fmt.Errorf("input %q, element %d: %w", t.Name, i, err)
 			}
-			if v != nil {
-				out[i][t.Name] = v
-			}
+			out[i][t.Name] = v // nil: an explicit unknown, imputed by the model
 		}
 	}
 	return out, nil
@@ -258,12 +269,23 @@ func (g *Gateway) handleModelMetadataV2(w http.ResponseWriter, r *http.Request) 
 			"parameters": map[string]any{"classes": classes}})
 		params["classes"] = classes
 	}
+	inputs := []map[string]any{}
+	if sc := s.production.schema; sc != nil {
+		for _, in := range sc.inputs {
+			dt := "BYTES"
+			if in.Type == InputNumber {
+				dt = "FP64"
+			}
+			inputs = append(inputs, map[string]any{"name": in.Name, "datatype": dt, "shape": []int{-1}})
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"name":     s.model,
 		"versions": versions,
 		"platform": "mlpipe",
-		// The predictor does not say its columns; send one input per feature.
-		"inputs":     []any{},
+		// One input per column the production version reads (empty when
+		// its predictor does not say).
+		"inputs":     inputs,
 		"outputs":    outputs,
 		"parameters": params,
 	})

@@ -72,6 +72,9 @@ type metrics struct {
 	unknownModel atomic.Uint64
 	reloadOK     atomic.Uint64
 	reloadErr    atomic.Uint64
+	// shed counts requests refused because the gateway held its limit of
+	// rows in flight.
+	shed atomic.Uint64
 }
 
 func newMetrics() *metrics {
@@ -242,6 +245,10 @@ func (g *Gateway) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	b.WriteString("# HELP mlpipe_predict_unknown_model_total Prediction requests for models that are not served.\n")
 	b.WriteString("# TYPE mlpipe_predict_unknown_model_total counter\n")
 	fmt.Fprintf(&b, "mlpipe_predict_unknown_model_total %d\n", g.metrics.unknownModel.Load())
+
+	b.WriteString("# HELP mlpipe_predict_shed_total Prediction requests refused with 503 because the gateway held its limit of rows in flight.\n")
+	b.WriteString("# TYPE mlpipe_predict_shed_total counter\n")
+	fmt.Fprintf(&b, "mlpipe_predict_shed_total %d\n", g.metrics.shed.Load())
 
 	b.WriteString("# HELP mlpipe_gateway_reloads_total Registry refreshes by result.\n")
 	b.WriteString("# TYPE mlpipe_gateway_reloads_total counter\n")

@@ -16,18 +16,15 @@ const HeaderModelVersion = "X-Model-Version"
 
 const predictSuffix = ":predict"
 
-// predictRequest accepts the TF-Serving style "instances" and the plainer "rows".
-type predictRequest struct {
-	Instances []map[string]any `json:"instances"`
-	Rows      []map[string]any `json:"rows"`
-}
-
 type predictResponse struct {
 	Model       string       `json:"model"`
 	Version     int          `json:"version"`
 	Variant     string       `json:"variant"`
 	RequestID   string       `json:"request_id"`
 	Predictions []Prediction `json:"predictions"`
+	// IgnoredKeys are the keys a "strict": false request sent that the
+	// model does not take.
+	IgnoredKeys []string `json:"ignored_keys,omitempty"`
 }
 
 // handlePredict serves POST /v1/models/{name}:predict. The colon sits inside
@@ -37,7 +34,7 @@ func (g *Gateway) handlePredict(w http.ResponseWriter, r *http.Request) {
 	target := r.PathValue("target")
 	name, ok := strings.CutSuffix(target, predictSuffix)
 	if !ok {
-		writeError(w, r, http.StatusNotFound, fmt.Sprintf("no such endpoint: POST /v1/models/%s; to predict, POST /v1/models/<name>:predict", target))
+		notAllowed(w, r, fmt.Sprintf("POST /v1/models/%s reads nothing; to predict, POST /v1/models/%s:predict", target, target), http.MethodGet)
 		return
 	}
 	s := g.table.Load().models[name]
@@ -47,33 +44,34 @@ func (g *Gateway) handlePredict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	v, code, rows := g.predict(w, r, s)
-	finish(v, code, rows, time.Since(start))
+	hold := rowHold{b: g.rows}
+	defer hold.release()
+	v, code, rows := g.predict(w, r, s, &hold)
+	g.finish(v, code, rows, time.Since(start))
 }
 
 // predict answers one request and reports who answered, the status and the
 // rows scored. Requests refused before routing count against production.
-func (g *Gateway) predict(w http.ResponseWriter, r *http.Request, s *served) (v *variant, code, rows int) {
-	var req predictRequest
-	if code, msg := decodeBody(w, r, g.opts.MaxBodyBytes, &req, `{"instances": [{"column": value, ...}, ...]}`); code != 0 {
-		writeError(w, r, code, msg)
-		return s.production, code, 0
+func (g *Gateway) predict(w http.ResponseWriter, r *http.Request, s *served, hold *rowHold) (v *variant, code, rows int) {
+	req, aerr := g.decodePredict(w, r, hold)
+	if aerr != nil {
+		writeAPIError(w, r, aerr)
+		return s.production, aerr.code, 0
 	}
-	in := req.Instances
-	if in == nil {
-		in = req.Rows
-	}
+	in := req.rows
 	if len(in) == 0 {
-		writeError(w, r, http.StatusBadRequest, `no rows to score: send {"instances": [{"column": value, ...}, ...]} with at least one row`)
+		writeError(w, r, http.StatusBadRequest, "no rows to score: send "+predictShape+" with at least one row")
 		return s.production, http.StatusBadRequest, 0
 	}
+	hold.trim(len(in))
 	id := requestID(r)
-	v, preds, serr := g.score(r, s, in, id)
-	if serr != nil {
-		writeError(w, r, serr.code, serr.msg)
-		return v, serr.code, 0
+	v, preds, ignored, aerr := g.score(r, s, in, id, req.strict, protoV1)
+	if aerr != nil {
+		writeAPIError(w, r, aerr)
+		return v, aerr.code, 0
 	}
-	if code := writeAnswer(w, r, v, predictResponse{Model: s.model, Version: v.version.Version, Variant: v.name, RequestID: id, Predictions: preds}); code != http.StatusOK {
+	resp := predictResponse{Model: s.model, Version: v.version.Version, Variant: v.name, RequestID: id, Predictions: preds, IgnoredKeys: ignored}
+	if code := writeAnswer(w, r, v, resp); code != http.StatusOK {
 		return v, code, 0
 	}
 	return v, http.StatusOK, len(in)

@@ -3,6 +3,7 @@ package serving
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -78,9 +79,14 @@ func (p *shadowPool) close() {
 // production row by row. Its answer goes to the stats and the prediction
 // log, never to the caller.
 func (g *Gateway) runShadow(j shadowJob) {
+	defer g.shadowRows.give(len(j.rows))
 	sv := j.shadow
 	start := time.Now()
-	preds, err := safePredict(sv.predictor, j.rows)
+	var preds []Prediction
+	err := shadowInputs(sv.schema, j.rows)
+	if err == nil {
+		preds, err = safePredict(sv.predictor, j.rows)
+	}
 	if err == nil && len(preds) != len(j.rows) {
 		err = fmt.Errorf("returned %d predictions for %d rows", len(preds), len(j.rows))
 	}
@@ -109,4 +115,24 @@ func (g *Gateway) runShadow(j shadowJob) {
 	sv.total.compared.Add(uint64(n))
 	sv.total.agreed.Add(uint64(agreed))
 	g.log.shadowed(j.model, j.requestID, sv.scoring, preds)
+}
+
+// shadowInputs holds the shadow to what production is held to: rows that
+// miss a column it reads, or carry a number that is not finite, are a
+// shadow error rather than an answer made up from imputed values.
+// Keys it does not read were already judged for the request.
+func shadowInputs(sc *inputSchema, rows []map[string]any) error {
+	if sc == nil {
+		return nil
+	}
+	c := checkRows(sc, nil, rows)
+	switch {
+	case c == nil:
+		return nil
+	case c.missing != nil:
+		return fmt.Errorf("the request misses columns the shadow takes: %s", strings.Join(c.missingNames(sc), ", "))
+	case c.bad != nil:
+		return c.bad
+	}
+	return nil
 }

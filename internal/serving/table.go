@@ -27,6 +27,9 @@ type served struct {
 	// candidate is nil without one; its name is canary or shadow.
 	candidate *variant
 	counters  *modelCounters
+	// known are the row keys a strict request may send: every input a
+	// loaded version reads, and the routing's sticky field.
+	known map[string]bool
 }
 
 // variant is one loaded version in one role.
@@ -35,6 +38,8 @@ type variant struct {
 	version   registry.Version
 	predictor Predictor
 	loadedAt  time.Time
+	// schema is what the predictor reads; nil when it does not say.
+	schema *inputSchema
 	*scoring
 }
 
@@ -68,6 +73,7 @@ type loaded struct {
 	version   registry.Version
 	predictor Predictor
 	loadedAt  time.Time
+	schema    *inputSchema
 }
 
 // loadedFor returns the predictor of version v, reusing one that old already
@@ -77,7 +83,7 @@ func (g *Gateway) loadedFor(ctx context.Context, old *served, v registry.Version
 	if old != nil {
 		for _, o := range []*variant{old.production, old.candidate} {
 			if o != nil && o.version.Version == v.Version {
-				return loaded{version: v, predictor: o.predictor, loadedAt: o.loadedAt}, nil
+				return loaded{version: v, predictor: o.predictor, loadedAt: o.loadedAt, schema: o.schema}, nil
 			}
 		}
 	}
@@ -85,7 +91,7 @@ func (g *Gateway) loadedFor(ctx context.Context, old *served, v registry.Version
 	if err != nil {
 		return loaded{}, err
 	}
-	return loaded{version: v, predictor: p, loadedAt: time.Now().UTC()}, nil
+	return loaded{version: v, predictor: p, loadedAt: time.Now().UTC(), schema: newInputSchema(p)}, nil
 }
 
 // assemble builds a model's entry. The epoch's counters carry over from old
@@ -121,6 +127,7 @@ func (g *Gateway) assemble(old *served, name string, rt routing.Routing, prod lo
 	if cand != nil {
 		s.candidate = g.newVariant(name, candName, *cand, candEpoch)
 	}
+	s.known = knownKeys(rt.StickyKey, s.production, s.candidate)
 	return s
 }
 
@@ -136,7 +143,7 @@ func (g *Gateway) newVariant(model, name string, l loaded, epoch *variantCounter
 		c := cl.ClassLabels()
 		sc.classes = &c
 	}
-	return &variant{name: name, version: l.version, predictor: l.predictor, loadedAt: l.loadedAt, scoring: sc}
+	return &variant{name: name, version: l.version, predictor: l.predictor, loadedAt: l.loadedAt, schema: l.schema, scoring: sc}
 }
 
 // sameRouting compares what decides traffic and the epoch; UpdatedAt is

@@ -72,5 +72,5 @@ func TestExampleJSONRoundTrip(t *testing.T) {
 func TestDecodeJSONRejectsUnknownField(t *testing.T) {
 	_, err := spec.DecodeJSON([]byte(`{"name":"churn","modle":"x"}`))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `unknown field "modle"`)
+	assert.Equal(t, `invalid pipeline spec: unknown key "modle" (did you mean "model"?)`, err.Error())
 }

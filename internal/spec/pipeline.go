@@ -45,6 +45,15 @@ type Pipeline struct {
 
 	// Stages is the DAG, in the order the spec lists them.
 	Stages Stages `json:"stages" yaml:"stages"`
+
+	// inputProblems are what decoding the JSON input found wrong (keys no
+	// field takes, values that did not decode); Validate reports them.
+	inputProblems []string
+	// inputBroken is set when the JSON input did not decode in full.
+	inputBroken bool
+	// zeros are the paths of settings written as 0 whose 0 would
+	// otherwise silently mean "the default" (see defaultedZeros).
+	zeros []string
 }
 
 // Data names the raw data and its label.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mlpipe/mlpipe/internal/metrics"
+	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
@@ -77,7 +78,7 @@ func (p *Pipeline) checkClassList(probs *problems) {
 // f1_macro with three or more classes, and refuses a scoring the model
 // cannot have, naming the multi-class counterpart of a binary one as the
 // gate rules do.
-func (p *Pipeline) checkSearch(probs *problems) {
+func (p *Pipeline) checkSearch(probs *problems, strict bool) {
 	if p.Search == nil {
 		return
 	}
@@ -90,6 +91,12 @@ func (p *Pipeline) checkSearch(probs *problems) {
 	if err := tune.CheckScoring(s.Scoring, p.Hyperparameters.Classes); err != nil {
 		probs.add("search.scoring: %v", err)
 	}
+	if _, ok := s.ParamDistributions.Get("hidden_units"); strict && ok && p.Hyperparameters.Kind != model.KindMLP {
+		if _, kindSearched := s.ParamDistributions.Get("kind"); !kindSearched {
+			probs.add("search.param_distributions.hidden_units is the width of an mlp's hidden layer, but hyperparameters.kind is %s; set kind: mlp", p.Hyperparameters.Kind)
+		}
+	}
+	p.checkSearchKind(probs, s, strict)
 }
 
 // knownMetric reports whether a gate rule names a metric this spec's model

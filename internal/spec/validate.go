@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/mlpipe/mlpipe/internal/metrics"
 )
 
 var modelName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
@@ -16,8 +18,36 @@ var Strategies = []string{StrategyDirect, StrategyCanary, StrategyShadow}
 // Validate checks a resolved spec without touching any file or network, so
 // the workflow can run it on its input before doing any work. It fills in
 // defaults (approval timeout, strategy, feature target) on the way.
-func (p *Pipeline) Validate() error {
+func (p *Pipeline) Validate() error { return p.validate(true) }
+
+// ValidateAsRecorded is Validate without the checks that came after the
+// first pipelines ran: keys the JSON input does not take, settings written
+// as 0, values beyond the bounds (bounds.go, stage timeouts included),
+// thresholds outside a metric's range, a test_size outside (0, 1) and a
+// searched hidden_units without an mlp. Pipelines started before them
+// replay with it, so a history recorded on an input those checks now
+// refuse still replays as it ran.
+func (p *Pipeline) ValidateAsRecorded() error { return p.validate(false) }
+
+func (p *Pipeline) validate(strict bool) error {
 	var probs problems
+	if strict && len(p.inputProblems) > 0 {
+		for _, msg := range p.inputProblems {
+			probs.add("%s", msg)
+		}
+		if p.inputBroken {
+			// The rest of the input may be missing: one fault at a time.
+			return probs.err("spec")
+		}
+	}
+	if strict {
+		for _, z := range p.zeros {
+			if z == pathTestSize {
+				continue // checkSplit decides
+			}
+			probs.add("%s", zeroProblem(z))
+		}
+	}
 	if p.Name == "" {
 		probs.add("name: give the pipeline a name")
 	}
@@ -44,13 +74,17 @@ func (p *Pipeline) Validate() error {
 	if err := p.Hyperparameters.Validate(); err != nil {
 		probs.add("hyperparameters: %v", err)
 	}
-	p.checkSearch(&probs)
+	p.checkSearch(&probs, strict)
 	for _, m := range slices.Sorted(maps.Keys(p.EvaluationThreshold)) {
 		v := p.EvaluationThreshold[m]
 		switch {
 		case !p.knownMetric("evaluation_threshold", m, &probs):
 		case math.IsNaN(v) || math.IsInf(v, 0):
 			probs.add("evaluation_threshold.%s: %v is not a number", m, v)
+		case strict && bounded(m) && (v < 0 || v > 1):
+			probs.add("evaluation_threshold.%s: %v is outside [0, 1], where %s lies, so the gate could never pass (or never fail); write it as a fraction, e.g. 0.8 for 80%%", m, num(v), m)
+		case strict && v < 0:
+			probs.add("evaluation_threshold.%s: %v is negative and %s never is, so the gate could never pass; give an upper bound such as 0.35", m, num(v), m)
 		}
 	}
 	for _, m := range slices.Sorted(maps.Keys(p.ChampionThreshold)) {
@@ -59,7 +93,13 @@ func (p *Pipeline) Validate() error {
 		case !p.knownMetric("champion_threshold", m, &probs):
 		case math.IsNaN(v) || v < 0:
 			probs.add("champion_threshold.%s: %v must be a non-negative allowed drop, e.g. 0.01", m, v)
+		case strict && bounded(m) && v > 1:
+			probs.add("champion_threshold.%s: %v is more than %s can drop (it lies in [0, 1]); write it as a fraction, e.g. 0.01", m, num(v), m)
 		}
+	}
+	if strict {
+		p.checkSplit(&probs)
+		p.checkBounds(&probs)
 	}
 	p.checkEvaluation(&probs)
 	for _, st := range p.Stages {
@@ -213,4 +253,20 @@ func (p *Pipeline) ValidateDeployment() error {
 	var probs problems
 	p.checkDeployment(&probs)
 	return probs.err("deployment")
+}
+
+// bounded reports whether a metric lies in [0, 1]: every one but log loss.
+func bounded(metric string) bool { return metric != metrics.LogLoss }
+
+// checkSplit refuses a held-out fraction that cannot be one. 0, written
+// out, means no held-out split: the model is then evaluated on
+// data.test_source, and without one it would have nothing to be tested on.
+func (p *Pipeline) checkSplit(probs *problems) {
+	ts := p.Features.Split.TestSize
+	switch {
+	case math.IsNaN(ts) || ts < 0 || ts >= 1:
+		probs.add("%s %v must be a fraction in (0, 1), e.g. 0.2 to hold out 20%% of the rows for the test", pathTestSize, num(ts))
+	case ts == 0 && slices.Contains(p.zeros, pathTestSize) && p.Data.TestSource == "":
+		probs.add("%s is 0, which holds out no rows, and data.test_source is not set, so the model would have nothing to be tested on; give a fraction such as 0.2, set data.test_source, or leave test_size out for the default 0.2", pathTestSize)
+	}
 }

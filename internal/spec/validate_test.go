@@ -46,14 +46,14 @@ func TestLoadRefusesUnknownMetricThreshold(t *testing.T) {
 
 func TestLoadRefusesUnknownKeyNamingItsLine(t *testing.T) {
 	msg, _ := loadErr(t, "description:", "descripton:")
-	assert.Contains(t, msg, "line 5: field descripton not found")
+	assert.Contains(t, msg, `line 5: unknown key "descripton" (did you mean "description"?)`)
 }
 
 func TestLoadRefusesUnknownKeyInAStage(t *testing.T) {
 	// A typo in a stage must not silently drop the deployment gate.
 	msg, _ := loadErr(t, "    gate: [evaluation_threshold]", "    gates: [evaluation_threshold]")
 	line := exampleLine(t, "    gate: [evaluation_threshold]")
-	assert.Contains(t, msg, fmt.Sprintf(`stage model_deployment: line %d: unknown key "gates"; use kind, inputs, outputs, checks, params, gate, timeout, retries, heartbeat`, line))
+	assert.Contains(t, msg, fmt.Sprintf(`line %d: unknown key "stages.model_deployment.gates" (did you mean "gate"?)`, line))
 }
 
 func TestLoadRefusesMissingDataSource(t *testing.T) {
@@ -97,7 +97,7 @@ func TestLoadRefusesTypoUnderHyperparametersKey(t *testing.T) {
 		[]byte("other_tool: {x: 1}\nhyperparameters:\n  epochs: 12\n  learnin_rate: 0.01\n"), 0o644))
 	_, err := spec.Load(path)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "line 4: field learnin_rate not found")
+	assert.Contains(t, err.Error(), `line 4: unknown key "hyperparameters.learnin_rate" (did you mean "learning_rate"?)`)
 }
 
 func TestLoadRefusesTypoInParamsFile(t *testing.T) {
@@ -107,7 +107,7 @@ func TestLoadRefusesTypoInParamsFile(t *testing.T) {
 	_, err := spec.Load(path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "stage model_training: params file")
-	assert.Contains(t, err.Error(), "line 2: field learnin_rate not found")
+	assert.Contains(t, err.Error(), `line 2: unknown key "learnin_rate" (did you mean "learning_rate"?)`)
 }
 
 func TestLoadRefusesMissingOrEmptySpec(t *testing.T) {
@@ -139,7 +139,7 @@ func TestLoadRefusesNegativeApprovalTimeout(t *testing.T) {
 
 func TestLoadRefusesBadDurationNamingItsLine(t *testing.T) {
 	msg, _ := loadErr(t, "timeout: 72h", "timeout: 3days")
-	assert.Contains(t, msg, fmt.Sprintf(`line %d: duration "3days": want a form like 72h, 90m or 3d`, exampleLine(t, "timeout: 72h")))
+	assert.Contains(t, msg, fmt.Sprintf(`line %d: approval.timeout: duration "3days": want a form like 72h, 90m or 3d`, exampleLine(t, "timeout: 72h")))
 }
 
 func TestLoadRefusesUnknownStrategy(t *testing.T) {

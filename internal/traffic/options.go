@@ -15,6 +15,9 @@ type Options struct {
 	// Model is the served model's name.
 	Model string
 	// Rows are replayed in order, one per request, cycling when exhausted.
+	// A key that some rows have and others lack is sent as null where it
+	// is lacking, and every request says "strict": false, so the gateway
+	// ignores columns the model does not take.
 	Rows []map[string]any
 	// LabelColumn, when set, is removed from the rows sent for prediction
 	// and sent back as feedback for the answering request. Rows without it

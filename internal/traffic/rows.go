@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 )
 
@@ -17,17 +18,24 @@ type shot struct {
 }
 
 // prepare encodes every row once, so the replay loop only sends bytes.
+// Every row carries every column any row has: a cell the data leaves
+// empty is sent as null, which the gateway reads as an unknown value to
+// impute, where a missing key would be refused. Requests say
+// "strict": false, because a replayed file holds columns the model does
+// not take (an ID, the label when there is no label column).
 func prepare(o Options) ([]shot, error) {
+	columns := allColumns(o.Rows, o.LabelColumn)
 	shots := make([]shot, len(o.Rows))
 	for i, row := range o.Rows {
 		s := &shots[i]
-		send := row
 		if o.LabelColumn != "" {
 			if v, ok := row[o.LabelColumn]; ok && v != nil {
 				s.label, s.hasLabel = text(v), true
 			}
-			send = maps.Clone(row)
-			delete(send, o.LabelColumn)
+		}
+		send := make(map[string]any, len(columns))
+		for _, c := range columns {
+			send[c] = row[c] // nil where the row has no value
 		}
 		if o.ValueColumn != "" && s.hasLabel {
 			v, err := number(row[o.ValueColumn])
@@ -41,13 +49,31 @@ func prepare(o Options) ([]shot, error) {
 				s.routeKey = text(v)
 			}
 		}
-		body, err := json.Marshal(map[string]any{"instances": []map[string]any{send}})
+		body, err := json.Marshal(request{Instances: []map[string]any{send}, Strict: false})
 		if err != nil {
 			return nil, fmt.Errorf("traffic: row %d: %w", i+1, err)
 		}
 		s.body = body
 	}
 	return shots, nil
+}
+
+// request is a predict body.
+type request struct {
+	Instances []map[string]any `json:"instances"`
+	Strict    bool             `json:"strict"`
+}
+
+// allColumns is every key of any row but the label, sorted.
+func allColumns(rows []map[string]any, label string) []string {
+	seen := map[string]bool{}
+	for _, row := range rows {
+		for k := range row {
+			seen[k] = true
+		}
+	}
+	delete(seen, label)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // text spells a field value as the data does: 1 not 1.000000.

@@ -25,6 +25,8 @@ type predictCall struct {
 	Row      map[string]any
 	RouteKey string
 	Answered time.Time
+	// Strict is the body's "strict", nil when left out.
+	Strict *bool
 }
 
 // fakeGateway mimics the predict and feedback endpoints and records what
@@ -59,6 +61,7 @@ func newFakeGateway(t *testing.T) *fakeGateway {
 func (g *fakeGateway) predict(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Instances []map[string]any `json:"instances"`
+		Strict    *bool            `json:"strict"`
 	}
 	if !assert.NoError(g.t, json.NewDecoder(r.Body).Decode(&req)) || !assert.Len(g.t, req.Instances, 1) {
 		http.Error(w, "bad request", http.StatusBadRequest)
@@ -77,7 +80,7 @@ func (g *fakeGateway) predict(w http.ResponseWriter, r *http.Request) {
 	}
 	g.mu.Lock()
 	id := fmt.Sprintf("req-%d", len(g.calls)+1)
-	g.calls[id] = predictCall{ID: id, Row: row, RouteKey: r.Header.Get("X-Route-Key"), Answered: time.Now()}
+	g.calls[id] = predictCall{ID: id, Row: row, RouteKey: r.Header.Get("X-Route-Key"), Answered: time.Now(), Strict: req.Strict}
 	g.mu.Unlock()
 	w.Header().Set("X-Request-Id", id)
 	_ = json.NewEncoder(w).Encode(map[string]any{
@@ -180,6 +183,35 @@ func TestLabelsAreStrippedAndComeBackAsFeedback(t *testing.T) {
 	}
 	for _, n := range g.posts {
 		assert.LessOrEqual(t, n, 4, "feedback is batched by FeedbackBatch")
+	}
+}
+
+// A cell the data leaves empty goes out as null (the gateway refuses a
+// missing key but imputes an explicit null), and requests are not strict,
+// since a replayed file holds columns the model does not take.
+func TestEveryRowCarriesEveryColumnAndIsNotStrict(t *testing.T) {
+	g := newFakeGateway(t)
+	o := g.options()
+	o.Rows = churnRows()
+	delete(o.Rows[1], "plan") // C2's plan is an empty cell
+	o.Requests = 4
+
+	res, err := traffic.Run(context.Background(), o)
+	require.NoError(t, err)
+	require.Equal(t, int64(0), res.Errors, res.FirstError)
+
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	require.Len(t, g.calls, 4)
+	for _, c := range g.calls {
+		assert.Len(t, c.Row, 3, "customer_id, plan and monthly_charges, never the label: %v", c.Row)
+		require.NotNil(t, c.Strict, "strict is sent")
+		assert.False(t, *c.Strict)
+		if c.Row["customer_id"] == "C2" {
+			v, ok := c.Row["plan"]
+			assert.True(t, ok, "the empty cell is sent")
+			assert.Nil(t, v, "as null")
+		}
 	}
 }
 

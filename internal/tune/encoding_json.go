@@ -133,6 +133,9 @@ func (s *Space) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("tune: param_distributions: %w", err)
 		}
 		name, _ := t.(string)
+		if _, err := lookup(name); err != nil {
+			return fmt.Errorf("tune: param_distributions.%s: %w", name, unknownParam(name))
+		}
 		var d Distribution
 		if err := dec.Decode(&d); err != nil {
 			return fmt.Errorf("tune: param_distributions.%s: %w", name, err)

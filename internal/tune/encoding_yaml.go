@@ -112,6 +112,11 @@ func (s *Space) UnmarshalYAML(n *yaml.Node) error {
 	out := Space{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		// The name first: a value shaped for a parameter that cannot be
+		// searched (hidden: [[16], [32]]) is best answered by what can.
+		if _, err := lookup(k.Value); err != nil {
+			return fmt.Errorf("tune: param_distributions.%s (line %d): %w", k.Value, k.Line, unknownParam(k.Value))
+		}
 		d, err := decodeDist(v)
 		if err != nil {
 			return fmt.Errorf("tune: param_distributions.%s (line %d): %w", k.Value, k.Line, err)

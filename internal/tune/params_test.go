@@ -30,7 +30,7 @@ func TestApplyErrors(t *testing.T) {
 		p    ParamValue
 		want string
 	}{
-		{ParamValue{"momentum", 0.9}, `apply trial 7: tune: unknown parameter "momentum"; tunable parameters are activation, batch_size, class_weight, dropout, epochs, hidden_units, kind, l2, learning_rate, optimizer, patience, tol, validation_fraction`},
+		{ParamValue{"momentum", 0.9}, `apply trial 7: tune: unknown parameter "momentum"; tunable parameters are activation, batch_size, class_weight, colsample_bytree, dropout, early_stopping_rounds, epochs, hidden_units, kind, l2, learning_rate, max_bin, max_depth, min_child_weight, n_estimators, optimizer, patience, reg_alpha, reg_lambda, subsample, tol, validation_fraction`},
 		{ParamValue{"batch_size", 64.5}, "apply trial 7: batch_size takes a whole number, not 64.5"},
 		{ParamValue{"batch_size", "64"}, `apply trial 7: batch_size takes a number, not the string "64"`},
 		{ParamValue{"optimizer", 1.0}, "apply trial 7: optimizer takes a string, not the number 1 (quote it if you meant the text)"},
@@ -52,19 +52,28 @@ func TestEveryTunableNameIsSettable(t *testing.T) {
 	// A typo in the field table would set the wrong field; each name must
 	// change exactly the config field spelled that way in YAML.
 	want := map[string]model.Config{
-		"activation":          {Activation: "x"},
-		"dropout":             {Dropout: 2},
-		"hidden_units":        {Hidden: []int{2}},
-		"patience":            {Patience: 2},
-		"validation_fraction": {ValidationFraction: 2},
-		"batch_size":          {BatchSize: 2},
-		"class_weight":        {ClassWeight: "x"},
-		"epochs":              {Epochs: 2},
-		"kind":                {Kind: "x"},
-		"l2":                  {L2: 2},
-		"learning_rate":       {LearningRate: 2},
-		"optimizer":           {Optimizer: "x"},
-		"tol":                 {Tol: 2},
+		"activation":            {Activation: "x"},
+		"dropout":               {Dropout: 2},
+		"hidden_units":          {Hidden: []int{2}},
+		"patience":              {Patience: 2},
+		"validation_fraction":   {ValidationFraction: 2},
+		"batch_size":            {BatchSize: 2},
+		"class_weight":          {ClassWeight: "x"},
+		"epochs":                {Epochs: 2},
+		"kind":                  {Kind: "x"},
+		"l2":                    {L2: 2},
+		"learning_rate":         {LearningRate: 2},
+		"optimizer":             {Optimizer: "x"},
+		"tol":                   {Tol: 2},
+		"n_estimators":          {NEstimators: 2},
+		"max_depth":             {MaxDepth: 2},
+		"min_child_weight":      {MinChildWeight: ptr(2.0)},
+		"subsample":             {Subsample: 2},
+		"colsample_bytree":      {ColsampleByTree: 2},
+		"reg_alpha":             {RegAlpha: 2},
+		"reg_lambda":            {RegLambda: ptr(2.0)},
+		"max_bin":               {MaxBin: 2},
+		"early_stopping_rounds": {EarlyStoppingRounds: 2},
 	}
 	require.Len(t, Tunable(), len(want))
 	for _, name := range Tunable() {
@@ -96,4 +105,23 @@ func TestTolIsSearchableForLBFGS(t *testing.T) {
 	assert.Equal(t, 1e-6, got.Tol)
 	require.NoError(t, got.Defaults().Validate())
 	assert.NoError(t, Space{{"tol", LogUniform(1e-6, 1e-3)}}.Validate())
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// The seed's max_depth: [5, 10, 20, None] pasted from Python: None, and
+// YAML's null, are unlimited depth rather than the base's depth.
+func TestApplyMaxDepthNoneIsUnlimited(t *testing.T) {
+	base := model.Config{Kind: model.KindGradientBoosting, MaxDepth: 6}
+	for _, v := range []any{nil, "None"} {
+		c, err := Apply(base, Trial{ID: 1, Params: []ParamValue{{"max_depth", v}}})
+		require.NoError(t, err)
+		require.Equal(t, model.DepthUnlimited, c.MaxDepth, "value %v", v)
+		require.Nil(t, c.Defaults().GBT().MaxDepth)
+	}
+	c, err := Apply(base, Trial{ID: 1, Params: []ParamValue{{"max_depth", 10.0}}})
+	require.NoError(t, err)
+	require.Equal(t, model.Depth(10), c.MaxDepth)
+	_, err = Apply(base, Trial{ID: 1, Params: []ParamValue{{"max_depth", "deep"}}})
+	require.ErrorContains(t, err, `max_depth takes a number, not the string "deep"`)
 }

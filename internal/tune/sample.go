@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -16,14 +17,33 @@ type ParamValue struct {
 }
 
 // ParamText is a trial's parameters on one line, name=value separated by
-// spaces, for activity summaries, stage messages and the report page. A
-// workflow's activity summaries are built with it: keep its output stable.
+// spaces, for activity summaries, stage messages and the report page.
+// Numbers show 4 significant digits (learning_rate=0.02297), whole ones
+// in full (batch_size=128), and a null value as "default". Activity
+// summaries are built with it; replay does not compare summaries, so
+// recorded histories replay whatever it writes.
 func ParamText(ps []ParamValue) string {
 	parts := make([]string, len(ps))
 	for i, p := range ps {
-		parts[i] = fmt.Sprintf("%s=%v", p.Name, p.Value)
+		parts[i] = p.Name + "=" + valueText(p.Value)
 	}
 	return strings.Join(parts, " ")
+}
+
+// valueText writes a trial value for people: floats to 4 significant
+// digits, whole numbers in full.
+func valueText(v any) string {
+	switch x := normalize(v).(type) {
+	case nil:
+		return "default"
+	case float64:
+		if isWhole(x) && math.Abs(x) < 1e15 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'g', 4, 64)
+	default:
+		return fmt.Sprint(x)
+	}
 }
 
 // Trial is one point of the search space to train and score.

@@ -120,10 +120,16 @@ func TestSampleRejectsBadInput(t *testing.T) {
 	assert.ErrorContains(t, err, "param_distributions.l2: uniform: [1, 0]: low must be less than high")
 }
 
-// ParamText is what activity summaries and the report show for a trial;
-// recorded workflow histories hold its output, so it must not drift.
+// ParamText is what activity summaries, stage messages and the report show
+// for a trial: people read it, so floats are rounded to 4 significant
+// digits and a null is the base config's value.
 func TestParamTextIsOneLineOfNameValuePairs(t *testing.T) {
 	ps := []ParamValue{{"learning_rate", 0.0123}, {"batch_size", 128.0}, {"optimizer", "adam"}, {"l2", nil}, {"epochs", 1e21}}
-	assert.Equal(t, "learning_rate=0.0123 batch_size=128 optimizer=adam l2=<nil> epochs=1e+21", ParamText(ps))
+	assert.Equal(t, "learning_rate=0.0123 batch_size=128 optimizer=adam l2=default epochs=1e+21", ParamText(ps))
 	assert.Equal(t, "", ParamText(nil))
+}
+
+func TestParamTextRoundsSampledFloats(t *testing.T) {
+	ps := []ParamValue{{"learning_rate", 0.02296746416136489}, {"l2", 0.00012345678}, {"dropout", 0.25}, {"hidden_units", 64}}
+	assert.Equal(t, "learning_rate=0.02297 l2=0.0001235 dropout=0.25 hidden_units=64", ParamText(ps))
 }

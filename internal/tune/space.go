@@ -53,12 +53,12 @@ func (s Space) Validate() error {
 // check validates one parameter on its own: a tunable name and a
 // well-formed distribution whose values fit it.
 func (p Param) check() error {
-	if err := p.Dist.validate(); err != nil {
-		return err
-	}
 	f, err := lookup(p.Name)
 	if err != nil {
-		return fmt.Errorf("unknown parameter; tunable parameters are %s", strings.Join(Tunable(), ", "))
+		return unknownParam(p.Name)
+	}
+	if err := p.Dist.validate(); err != nil {
+		return err
 	}
 	return f.accepts(p.Dist)
 }
@@ -85,7 +85,7 @@ func (f field) accepts(d Distribution) error {
 		switch f.kind {
 		case kindString:
 			return fmt.Errorf("%s takes a string; give a list of values instead of %s", f.name, d.Kind)
-		case kindInt:
+		case kindInt, kindDepth:
 			return fmt.Errorf("%s takes a whole number; use int_uniform or a list of whole numbers instead of %s", f.name, d.Kind)
 		}
 		return nil

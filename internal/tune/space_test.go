@@ -101,7 +101,9 @@ func TestSpaceDecodeErrorsNameParamAndLine(t *testing.T) {
 		{"empty", "optimizer: []",
 			"param_distributions.optimizer (line 1): the list of values is empty"},
 		{"unknown name", "x: [1]\nmomentum: [0.9, 0.99]",
-			"param_distributions.x (line 1): unknown parameter; tunable parameters are activation, batch_size, class_weight, dropout, epochs, hidden_units, kind, l2, learning_rate, optimizer, patience, tol, validation_fraction"},
+			"param_distributions.x (line 1): unknown parameter; tunable parameters are activation, batch_size, class_weight, colsample_bytree, dropout, early_stopping_rounds, epochs, hidden_units, kind, l2, learning_rate, max_bin, max_depth, min_child_weight, n_estimators, optimizer, patience, reg_alpha, reg_lambda, subsample, tol, validation_fraction"},
+		{"hidden layer lists", "hidden: [[16], [32]]",
+			"param_distributions.hidden (line 1): hidden (the list of layer widths) cannot be searched; search hidden_units, the width of the mlp's hidden layer, e.g. hidden_units: [16, 32, 64] with hyperparameters.kind: mlp"},
 		{"duplicate", "l2: [0]\nl2: [1]",
 			"param_distributions.l2 (line 2) appears twice"},
 		{"float for int", "batch_size: {uniform: [16, 64]}",
@@ -131,6 +133,7 @@ func TestSpaceJSONDecodeErrors(t *testing.T) {
 		{`{"l2":[0],"l2":[1]}`, "param_distributions.l2 appears twice"},
 		{`["l2"]`, "param_distributions must be an object"},
 		{`{"nope":[1]}`, `param_distributions.nope: unknown parameter`},
+		{`{"hidden":[[16],[32]]}`, `param_distributions.hidden: hidden (the list of layer widths) cannot be searched; search hidden_units`},
 		{`{"epochs":{"int_uniform":[10,60]},"kind":"logistic"}`, "param_distributions.kind: want a list of values"},
 	}
 	for _, c := range cases {

@@ -2,9 +2,7 @@ package tune
 
 import (
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -52,19 +50,8 @@ func Table(results []TrialResult) string {
 
 func paramCell(params []ParamValue, name string) string {
 	for _, p := range params {
-		if p.Name != name {
-			continue
-		}
-		switch v := p.Value.(type) {
-		case nil:
-			return "default"
-		case float64:
-			if isWhole(v) && math.Abs(v) < 1e15 {
-				return strconv.FormatInt(int64(v), 10)
-			}
-			return strconv.FormatFloat(v, 'g', 4, 64)
-		default:
-			return fmt.Sprint(v)
+		if p.Name == name {
+			return valueText(p.Value)
 		}
 	}
 	return ""

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -39,7 +40,7 @@ var churnSpec = features.Spec{Target: "churned", Positive: "yes", Columns: []fea
 // fixture is the served model, both servers and the rows to send.
 type fixture struct {
 	gateway, bare *server
-	rows          []map[string]any // request rows, label removed
+	rows          []map[string]any // request rows: the model's columns only
 	stop          context.CancelFunc
 	wg            sync.WaitGroup
 }
@@ -90,11 +91,7 @@ func newFixture(ctx context.Context, dir string, trainRows, epochs int, logger *
 	// The registry poll runs as under `mlpipe serve`, so its cost is counted.
 	fx.wg.Go(func() { _ = gw.Run(rctx) })
 
-	rows := f.Records(-1)
-	for _, r := range rows {
-		delete(r, churnSpec.Target)
-	}
-	fx.rows = rows
+	fx.rows = requestRows(f)
 	if fx.gateway, err = listen(gw.Handler()); err != nil {
 		fx.close()
 		return nil, err
@@ -111,6 +108,22 @@ func newFixture(ctx context.Context, dir string, trainRows, epochs int, logger *
 		}
 	}
 	return fx, nil
+}
+
+// requestRows are f's rows as a client sends them: every column the model
+// takes, an empty cell as null, and nothing else (no ID, no label), since
+// the gateway refuses missing columns and keys the model does not take.
+func requestRows(f *frame.Frame) []map[string]any {
+	rows := f.Records(-1)
+	for _, r := range rows {
+		send := make(map[string]any, len(churnSpec.Columns))
+		for _, c := range churnSpec.Columns {
+			send[c.Column] = r[c.Column] // nil for an empty cell
+		}
+		clear(r)
+		maps.Copy(r, send)
+	}
+	return rows
 }
 
 // train does what the pipeline's feature and training stages do: split,

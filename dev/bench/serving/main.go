@@ -7,6 +7,13 @@
 //	go run ./dev/bench/serving -duration 10s
 //	go run ./dev/bench/serving -soak 60s     # also: heap in use over a 60 s gateway run
 //	go run ./dev/bench/serving -serve        # keep both up and print wrk commands
+//
+// Memory under large concurrent batches (16 requests of 100,000 rows at
+// once), with the gateway in a child process so that its resident memory
+// is its own:
+//
+//	go run ./dev/bench/serving -memory
+//	go run ./dev/bench/serving -burst URL -burst-pid PID   # against a gateway already running
 package main
 
 import (
@@ -30,10 +37,29 @@ func main() {
 	serve := flag.Bool("serve", false, "instead of measuring, keep both servers up and print wrk commands")
 	trainRows := flag.Int("train-rows", 2000, "generated churn rows to train the served model on")
 	epochs := flag.Int("epochs", 5, "training epochs")
+	memory := flag.Bool("memory", false, "instead of measuring throughput, start the gateway in a child process and report its memory under one burst of large requests (see -burst-*)")
+	burstURL := flag.String("burst", "", "instead of measuring, send one burst of large requests to this predict URL (see -burst-*)")
+	burstPID := flag.Int("burst-pid", 0, "with -burst: the gateway's process, whose resident memory is reported")
+	burstConns := flag.Int("burst-conns", 16, "with -burst: requests sent at once")
+	burstRows := flag.Int("burst-rows", 100_000, "with -burst: rows per request")
+	burstSettle := flag.Duration("burst-settle", 30*time.Second, "with -burst: how long after the burst to read the memory again")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *memory || *burstURL != "" {
+		bc := burstConfig{url: *burstURL, pid: *burstPID, conns: *burstConns, rows: *burstRows,
+			settle: *burstSettle, sampleEvery: 10 * time.Millisecond, generateSeed: 7}
+		run := burst
+		if *memory {
+			run = burstChild
+		}
+		if err := run(ctx, os.Stdout, bc); err != nil {
+			fmt.Fprintln(os.Stderr, "bench serving:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Stdout, config{duration: *duration, rounds: *rounds, warmup: *warmup, conns: *conns, soak: *soak,
 		serve: *serve, trainRows: *trainRows, epochs: *epochs}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench serving:", err)

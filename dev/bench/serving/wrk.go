@@ -12,7 +12,7 @@ import (
 // serveForWrk keeps both servers up and prints wrk commands for each case,
 // for those who prefer an external load generator. It returns on Ctrl-C.
 func serveForWrk(ctx context.Context, out io.Writer, dir string, fx *fixture, gwURL, bareURL string, c config) error {
-	fmt.Fprintf(out, "gateway %s\nbare    %s\n\n", gwURL, bareURL)
+	fmt.Fprintf(out, "gateway %s\nbare    %s\npid     %d\n\n", gwURL, bareURL, os.Getpid())
 	for _, n := range batchSizes {
 		script := filepath.Join(dir, "post-"+strconv.Itoa(n)+".lua")
 		lua := fmt.Sprintf("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = %q\n", fx.bodies(n)[0])
