@@ -8,6 +8,7 @@ TEMPORAL_CLI_VERSION  := v1.5.1
 VERSITYGW_VERSION     := v1.8.0
 STATICCHECK_VERSION   := v0.8.2
 WORKFLOWCHECK_VERSION := v0.6.0
+ERRCHECK_VERSION      := v1.30.0
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.mlpipe/*') go.mod go.sum
 
@@ -15,8 +16,10 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './.mlpipe/*') go.mod go.su
 
 build: deps $(BIN)/mlpipe
 
+# -buildvcs=auto: the binary records the commit it was built from (every
+# model's code_version), even where GOFLAGS turns that off.
 $(BIN)/mlpipe: $(GO_SOURCES)
-	go build -o $@ ./cmd/mlpipe
+	go build -buildvcs=auto -o $@ ./cmd/mlpipe
 
 # The same binary with Gorgonia's CUDA engine for GPU workers. It needs the
 # CUDA toolkit (cuda.h, libcuda, cuBLAS) and cuDNN (cudnn.h, libcudnn); see
@@ -37,7 +40,10 @@ $(BIN)/staticcheck:
 $(BIN)/workflowcheck:
 	GOBIN=$(BIN) go install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
-tools: $(BIN)/temporal $(BIN)/versitygw $(BIN)/staticcheck $(BIN)/workflowcheck
+$(BIN)/errcheck:
+	GOBIN=$(BIN) go install github.com/kisielk/errcheck@$(ERRCHECK_VERSION)
+
+tools: $(BIN)/temporal $(BIN)/versitygw $(BIN)/staticcheck $(BIN)/workflowcheck $(BIN)/errcheck
 
 # System packages, from Debian with apt-get (as root, or through sudo),
 # only when missing: XGBoost's C library and header (libxgboost-dev 1.7),
@@ -61,7 +67,7 @@ deps:
 
 # The names the README uses (make bin/temporal, make bin/mlpipe) build the
 # same files: BIN is absolute, and make matches targets by their spelling.
-BIN_ALIASES := $(addprefix bin/,mlpipe temporal versitygw staticcheck workflowcheck)
+BIN_ALIASES := $(addprefix bin/,mlpipe temporal versitygw staticcheck workflowcheck errcheck)
 ifneq ($(BIN),bin)
 .PHONY: $(BIN_ALIASES)
 $(BIN_ALIASES): bin/%: $(BIN)/%
@@ -72,26 +78,27 @@ demo: deps build $(BIN)/temporal
 	dev/demo.sh
 
 # The same stack, left running (Ctrl-C stops it).
-dev: build $(BIN)/temporal
+dev: deps build $(BIN)/temporal
 	$(BIN)/mlpipe dev
 
-lint: $(BIN)/staticcheck $(BIN)/workflowcheck
+lint: deps $(BIN)/staticcheck $(BIN)/workflowcheck $(BIN)/errcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 	$(BIN)/staticcheck ./...
 	$(BIN)/workflowcheck ./...
+	$(BIN)/errcheck -exclude .errcheck-exclude ./...
 
 # Every test: unit tests, workflow tests with mocked activities, and the
 # integration tests against a real Temporal dev server and a real S3 server
 # (versitygw), which the tests start and stop themselves.
 test: deps tools build lint
-	go test -race -count=1 -timeout 20m ./...
+	OMP_WAIT_POLICY=passive go test -race -count=1 -timeout 20m ./...
 
-unit:
+unit: deps
 	go test -short -count=1 ./...
 
-bench: build
+bench: deps build
 	dev/bench.sh
 
 clean:

@@ -201,12 +201,12 @@ func TestRegistryRefusalsAreNotRetried(t *testing.T) {
 	deploy := in
 	deploy.Version = 42
 	_, err = execute[activities.DeployModelResult](t, acts, acts.DeployModel, deploy)
-	appError(t, err, activities.ErrRegistryRefused)
+	_ = appError(t, err, activities.ErrRegistryRefused)
 
 	deploy = in
 	deploy.Approval.Approver = ""
 	_, err = execute[activities.DeployModelResult](t, acts, acts.DeployModel, deploy)
-	appError(t, err, activities.ErrRegistryRefused)
+	_ = appError(t, err, activities.ErrRegistryRefused)
 
 	bad := activities.RegisterCandidateInput{Model: "../churn", WorkflowID: "wf-2", Trained: in.Trained, Evaluation: in.Evaluation}
 	_, err = execute[activities.RegisterCandidateResult](t, acts, acts.RegisterCandidate, bad)
@@ -215,7 +215,7 @@ func TestRegistryRefusalsAreNotRetried(t *testing.T) {
 
 	_, err = execute[activities.FinishRolloutResult](t, acts, acts.PromoteCandidate, activities.FinishRolloutInput{
 		Model: in.Model, Version: 42, Reason: "canary passed"})
-	appError(t, err, activities.ErrRegistryRefused)
+	_ = appError(t, err, activities.ErrRegistryRefused)
 }
 
 // The gate's timeout is recorded like a rejection: who (the approval

@@ -20,7 +20,7 @@ import (
 )
 
 // CodeVersion is stamped into every model bundle.
-var CodeVersion = "dev"
+var CodeVersion = buildVersion()
 
 // TrainModel trains on a feature set's training split with Gorgonia, or,
 // for kind gradient_boosting, with XGBoost (see trainBoosted). It

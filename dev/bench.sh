@@ -11,6 +11,10 @@
 #      100,000 × 20, with parallel efficiency and Temporal's overhead per trial.
 #   5. Quality: test F1 of the untuned, the tuned and scikit-learn's best model
 #      on the example churn data.
+#   6. Gradient-boosted trees: training time against python3-xgboost and
+#      scikit-learn's HistGradientBoostingClassifier (100,000 and 1,000,000
+#      rows × 20), and the test F1 of boosted trees tuned with the seed's
+#      search block (dev/examples/churn/search_gbt.yaml) on the churn data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "## Go benchmarks"
@@ -36,3 +40,14 @@ go run ./dev/bench/search
 echo
 echo "## Quality: untuned, tuned and scikit-learn's best on the churn example"
 go run ./dev/bench/quality
+
+# XGBoost's OpenMP threads spin while they wait unless told otherwise;
+# libgomp reads this when each process starts.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+echo
+echo "## Gradient-boosted trees: XGBoost's C API against python3-xgboost and scikit-learn"
+go run ./dev/bench/gbt -rows 100000,1000000 -rounds 3
+
+echo
+echo "## Quality: gradient-boosted trees tuned with the seed's search block on the churn example"
+go run ./dev/bench/gbtquality

@@ -129,10 +129,18 @@ func NewGPU(c client.Client, acts *activities.Activities, o GPUOptions) (worker.
 		MaxConcurrentActivityTaskPollers: max(minActivityPollers, slots+prefetch),
 		BackgroundActivityContext:        activities.WithSlots(context.Background(), pool),
 		Interceptors:                     []interceptor.WorkerInterceptor{ValidUTF8()},
+		// A training's progress (its epoch, shown by mlpipe status) reaches
+		// the server at most this often, instead of every 0.8 × its
+		// heartbeat timeout (48 s by default). Checkpoint retention assumes
+		// the SDK's 60 s cap, so it stays safe.
+		MaxHeartbeatThrottleInterval: HeartbeatThrottle,
 	})
 	RegisterGPU(w, acts)
 	return w, nil
 }
+
+// HeartbeatThrottle bounds how long a GPU worker holds back a heartbeat.
+const HeartbeatThrottle = 5 * time.Second
 
 // DefaultSlots is the GPU worker's concurrency: one per CUDA device when
 // the build has the CUDA engine and the driver reports devices, else one

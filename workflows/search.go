@@ -146,7 +146,7 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	best := ranked[0]
 	cfg := configs[best.TrialID]
 	if s.Strategy == tune.StrategySuccessiveHalving {
-		cfg.Epochs = rungs[len(rungs)-1].Epochs
+		cfg = cfg.WithBudget(rungs[len(rungs)-1].Epochs)
 	}
 	return SearchResult{Best: best, BestConfig: cfg, Results: ranked, Table: tune.Table(ranked), Strategy: s.Strategy, Rungs: rungsOrNil(s, rungs)}, nil
 }
@@ -230,7 +230,7 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 		st.Running = pending
 		cfg := configs[j.trial]
 		if rung.Epochs > 0 {
-			cfg.Epochs = rung.Epochs
+			cfg = cfg.WithBudget(rung.Epochs) // epochs, or n_estimators for trees
 		}
 		in := activities.TrainTrialInput{Train: in.Train, TrialID: j.trial, Config: cfg, Fold: j.fold, Folds: s.CV, CVSeed: s.Seed, Scoring: s.Scoring}
 		o := opts

@@ -235,11 +235,21 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 	}
 	m := res.Model
 	msg := fmt.Sprintf("%d epochs, loss %.4f, %.1fs", m.Epochs, m.Loss, m.Seconds)
+	unit := "epoch"
+	if cfg.Kind == model.KindGradientBoosting {
+		// A booster counts rounds (trees per class), and its loss is the
+		// validation log-loss, absent without a validation split.
+		unit = "round"
+		msg = fmt.Sprintf("%d boosting rounds, %.1fs", m.Epochs, m.Seconds)
+		if m.Loss > 0 {
+			msg = fmt.Sprintf("%d boosting rounds, validation log-loss %.4f, %.1fs", m.Epochs, m.Loss, m.Seconds)
+		}
+	}
 	if sr := p.result.Search; sr != nil {
 		msg = fmt.Sprintf("best of %d trials (%s %.4f ± %.4f: %s), then %s", len(sr.Results), p.in.Search.Scoring, sr.Best.Mean, sr.Best.Std, tune.ParamText(sr.Best.Params), msg)
 	}
 	if m.ResumedFrom > 0 {
-		msg += fmt.Sprintf(", resumed from epoch %d", m.ResumedFrom)
+		msg += fmt.Sprintf(", resumed from %s %d", unit, m.ResumedFrom)
 	}
 	p.finish(st.Name, res.Attempt, []artifact.Ref{m.Bundle}, map[string]float64{"train_loss": m.Loss}, msg)
 	p.result.ModelURI = m.Bundle.URI
@@ -251,6 +261,9 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 // and has no learning rate, so it shows its iteration cap and tolerance.
 func trainSummary(cfg model.Config) string {
 	cfg = cfg.Defaults()
+	if cfg.Kind == model.KindGradientBoosting {
+		return fmt.Sprintf("%s, %d trees, max_depth %s, lr %.4g", cfg.Kind, cfg.NEstimators, cfg.MaxDepth, cfg.LearningRate)
+	}
 	if cfg.Optimizer == model.OptimizerLBFGS {
 		return fmt.Sprintf("%s, lbfgs, max %d iterations, tol %.4g", cfg.Kind, cfg.Epochs, cfg.Tol)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -79,12 +80,14 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	go func() { exited <- srv.Wait() }()
 	defer func() {
 		_ = srv.Process.Signal(syscall.SIGTERM)
+		var err error
 		select {
-		case <-exited:
+		case err = <-exited:
 		case <-time.After(10 * time.Second):
 			_ = srv.Process.Kill()
-			<-exited
+			err = <-exited
 		}
+		slog.Debug("temporal dev server stopped", "err", err)
 	}()
 
 	c, err := dialWhenUp(ctx, hostPort, exited, m)

@@ -126,7 +126,11 @@ func KindHas(kind, name string) (bool, string) {
 		if alt != "" {
 			msg += fmt.Sprintf(" (its nearest is %s)", alt)
 		}
-		return false, msg + "; remove it, or set kind: mlp"
+		switch name {
+		case "hidden", "hidden_units", "activation", "dropout":
+			return false, msg + "; remove it, or set kind: mlp"
+		}
+		return false, msg + "; remove it, or set kind: mlp (or logistic)"
 	}
 	if slices.Contains(gbtOnly, name) {
 		return false, fmt.Sprintf("%s is a parameter of kind %s, not of kind %s; remove it, or set kind: %s", name, KindGradientBoosting, kindName(kind), KindGradientBoosting)
@@ -262,4 +266,17 @@ func (c Config) GBT() gbt.Params {
 	p.ValidationFraction, p.EarlyStoppingRounds = c.ValidationFraction, c.EarlyStoppingRounds
 	p.ClassWeight, p.Seed = c.ClassWeight, c.Seed
 	return p
+}
+
+// WithBudget sets a successive-halving rung's budget: the epochs of a
+// logistic or mlp model, the boosting rounds (n_estimators) of
+// gradient_boosting, whose trees after n rounds are a model in their own
+// right as an mlp after n epochs is.
+func (c Config) WithBudget(n int) Config {
+	if c.Kind == KindGradientBoosting {
+		c.NEstimators = n
+	} else {
+		c.Epochs = n
+	}
+	return c
 }

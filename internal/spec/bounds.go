@@ -97,6 +97,12 @@ func (p *Pipeline) checkModelBounds(where string, c model.Config, probs *problem
 	if c.Patience > MaxEpochs {
 		probs.add("%s.patience %d is above the maximum of %d epochs", where, c.Patience, MaxEpochs)
 	}
+	if c.NEstimators > MaxEpochs {
+		probs.add("%s.n_estimators %d is above the maximum of %d boosting rounds", where, c.NEstimators, MaxEpochs)
+	}
+	if c.EarlyStoppingRounds > MaxEpochs {
+		probs.add("%s.early_stopping_rounds %d is above the maximum of %d rounds", where, c.EarlyStoppingRounds, MaxEpochs)
+	}
 	if c.Classes > MaxClasses {
 		probs.add("%s.classes %d is above the maximum of %d", where, c.Classes, MaxClasses)
 	}
@@ -119,6 +125,8 @@ var searchParamBounds = []struct {
 	{"batch_size", MaxBatchSize},
 	{"hidden_units", MaxHiddenUnits},
 	{"patience", MaxEpochs},
+	{"n_estimators", MaxEpochs},
+	{"early_stopping_rounds", MaxEpochs},
 }
 
 func (p *Pipeline) checkSearchBounds(s tune.Search, probs *problems) {

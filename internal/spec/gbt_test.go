@@ -109,3 +109,25 @@ func TestGBTParametersOnOtherKindsAreRefused(t *testing.T) {
 	require.Equal(t, model.KindLogistic, p.Hyperparameters.Kind)
 	require.Zero(t, p.Hyperparameters.NEstimators)
 }
+
+// --set of one searched parameter over a params file's search changes that
+// parameter and keeps the others, as an override of any mapping does.
+func TestGBTOverrideOfOneSearchedParameterKeepsTheOthers(t *testing.T) {
+	p, err := spec.Load(gbtExample(t), spec.Override{Path: "search.param_distributions.n_estimators", Value: "[10, 20]"})
+	require.NoError(t, err)
+	s := p.Search.ParamDistributions
+	require.Len(t, s, 3, "%v", s)
+	require.Equal(t, "n_estimators", s[0].Name)
+	require.Equal(t, []any{10.0, 20.0}, s[0].Dist.Choices)
+	require.Equal(t, "max_depth", s[1].Name)
+	require.Equal(t, "learning_rate", s[2].Name)
+}
+
+// A slip of three zeros too many is refused before a run that never ends.
+func TestGBTRoundsAreBounded(t *testing.T) {
+	_, err := spec.Load(gbtExample(t, "n_estimators: 100", "n_estimators: 1000000"))
+	require.ErrorContains(t, err, "hyperparameters.n_estimators 1000000 is above the maximum of 100000 boosting rounds")
+	_, err = spec.Load(gbtExample(t, "n_estimators: [100, 200, 500]", "n_estimators: [100, 5000000]"))
+	require.ErrorContains(t, err, "n_estimators")
+	require.ErrorContains(t, err, "100000")
+}

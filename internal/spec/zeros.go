@@ -30,7 +30,7 @@ var defaultedZeros = []defaultedZero{
 	{"search.max_parallel", "give how many fits to schedule at once (at least 1), or leave max_parallel out for the default 16"},
 	{"hyperparameters.epochs", "give the number of epochs (at least 1), or leave epochs out for the default 30 (100 iterations with lbfgs)"},
 	{"hyperparameters.batch_size", "give the mini-batch size (at least 1), or leave batch_size out for the default 256"},
-	{"hyperparameters.learning_rate", "give a step size above 0 (try 0.001 to 0.1), or leave learning_rate out for the default 0.05"},
+	{"hyperparameters.learning_rate", "give a step size above 0 (try 0.001 to 0.1), or leave learning_rate out for the default 0.05 (0.3 for kind gradient_boosting)"},
 	{"hyperparameters.n_estimators", "give the number of boosting rounds of kind gradient_boosting (at least 1), or leave n_estimators out for the default 100"},
 	{pathMaxDepth, "give the tree depth of kind gradient_boosting (at least 1), null (None) for unlimited depth, or leave max_depth out for the default 6"},
 	{"hyperparameters.subsample", "give the share of rows each tree of kind gradient_boosting sees (above 0, at most 1), or leave subsample out for the default 1"},

@@ -40,6 +40,9 @@ func StartTemporal(t testing.TB, keywordAttrs ...string) *Temporal {
 // file (empty: in memory), so Restart brings the same workflows back.
 func StartTemporalWith(t testing.TB, dbFile string, keywordAttrs ...string) *Temporal {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a Temporal dev server: not under -short")
+	}
 	cli := Tool(t, "temporal", EnvTemporal)
 	var attrs []temporal.SearchAttributeUpdate
 	for _, name := range keywordAttrs {

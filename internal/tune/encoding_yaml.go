@@ -2,6 +2,7 @@ package tune
 
 import (
 	"fmt"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -103,7 +104,11 @@ func (d Distribution) MarshalYAML() (any, error) {
 }
 
 // UnmarshalYAML reads param_distributions keeping the mapping's order, and
-// checks each parameter; errors name the parameter and its line.
+// checks each parameter; errors name the parameter and its line. Decoded
+// over a space that has parameters (an override such as --set
+// search.param_distributions.n_estimators=[10, 20] over a params file's
+// search), it replaces the parameters it names and keeps the others, as
+// an override of any other mapping does.
 func (s *Space) UnmarshalYAML(n *yaml.Node) error {
 	n = resolveAlias(n)
 	if n.Kind != yaml.MappingNode {
@@ -126,7 +131,15 @@ func (s *Space) UnmarshalYAML(n *yaml.Node) error {
 			return err
 		}
 	}
-	*s = out
+	merged := append(Space(nil), *s...)
+	for _, p := range out {
+		if i := slices.IndexFunc(merged, func(q Param) bool { return q.Name == p.Name }); i >= 0 {
+			merged[i] = p
+		} else {
+			merged = append(merged, p)
+		}
+	}
+	*s = merged
 	return nil
 }
 

@@ -113,5 +113,8 @@ func (s Search) Validate() error {
 	if _, ok := s.ParamDistributions.Get("epochs"); ok {
 		return fmt.Errorf("tune: search.param_distributions.epochs conflicts with successive_halving, which sets epochs per rung; remove it or use strategy: random")
 	}
+	if _, ok := s.ParamDistributions.Get("n_estimators"); ok {
+		return fmt.Errorf("tune: search.param_distributions.n_estimators conflicts with successive_halving, which sets the boosting rounds of gradient_boosting per rung (halving's min_epochs and max_epochs count rounds); remove it or use strategy: random")
+	}
 	return s.Halving.Validate()
 }
