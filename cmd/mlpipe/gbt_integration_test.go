@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -126,11 +123,7 @@ func TestGBTSeedsSearchBlockRuns(t *testing.T) {
 // uninterrupted run trains.
 func TestGBTTrainingResumesAfterTheWorkerIsKilled(t *testing.T) {
 	s := startStackWithout(t, "gpu")
-	bin := filepath.Join(t.TempDir(), "mlpipe")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/mlpipe")
-	build.Dir = testenv.ModuleRoot(t)
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	bin := buildMlpipe(t)
 	// More rows, so that boosting lasts long enough to kill in the middle;
 	// shallow trees keep the checkpoints small.
 	out2, code := s.mlpipe("gen", "churn", "--rows", "30000", "--seed", "11", "-o", filepath.Join(s.specDir, "data/churn.csv"))
@@ -143,27 +136,10 @@ func TestGBTTrainingResumesAfterTheWorkerIsKilled(t *testing.T) {
 	id := "churn-gbt-killed"
 	out2, code = s.mlpipe(append([]string{"run", "--id", id}, args...)...)
 	require.Equal(t, 0, code, out2)
-	var killedAt int
-	if !assert.Eventually(t, func() bool { killedAt = s.trainingEpoch(id); return killedAt >= 10 }, 2*time.Minute, 100*time.Millisecond) {
-		o, _ := s.mlpipe("status", id)
-		t.Fatalf("training never reported a checkpoint:\n%s", o)
-	}
-	o, _ := s.mlpipe("status", id)
-	assert.Regexp(t, `round \d+/3000`, o, "mlpipe status shows the rounds")
-	require.NoError(t, first.Process.Signal(syscall.SIGKILL))
-	_ = first.Wait()
-
-	gpuWorker(t, bin)
-	st := s.waitForState(id, workflows.StateWaiting)
-	training := st.Stages[3]
-	require.Equal(t, "model_training", training.Name)
-	assert.EqualValues(t, 2, training.Attempts, "the killed attempt and the one that resumed")
-	m := regexp.MustCompile(`resumed from round (\d+)`).FindStringSubmatch(training.Message)
-	require.NotNil(t, m, "training message: %s", training.Message)
-	resumed, _ := strconv.Atoi(m[1])
-	assert.Positive(t, resumed, "resumed from a checkpoint, not from zero")
+	killedAt := s.killMidTraining(t, first, bin, id, 10, 2*time.Minute, `round \d+/3000`)
+	st, resumed := s.resumedTraining(t, id, "round")
 	assert.Less(t, resumed, 3000)
-	t.Logf("killed at round %d; %s", killedAt, training.Message)
+	t.Logf("killed at round %d; %s", killedAt, st.Stages[3].Message)
 	resumedTrees := gbtTrees(t, st)
 	out2, code = s.mlpipe("reject", id, "--as", "alice", "--comment", "compared below")
 	require.Equal(t, 0, code, out2)
