@@ -33,6 +33,8 @@ Usage:
   mlpipe report WORKFLOW_ID               where the evaluation report (HTML and JSON) is
   mlpipe models ls [NAME]                 registered models, or one model's versions
   mlpipe models show NAME[@VERSION|@ALIAS]  one version: lineage, metrics, approval
+  mlpipe models import MODEL --xgboost model.json --transform transform.json --as NAME
+                                          register an XGBoost model as the candidate
   mlpipe rollout status ID [--follow]     follow a canary or shadow rollout
   mlpipe rollout pause|resume|promote|abort ID --as NAME   steer it
   mlpipe traffic MODEL --csv FILE --label COL   replay rows against the gateway, with feedback
