@@ -76,21 +76,24 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", bin, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- srv.Wait() }()
+	// exited closes when the server has exited (exitErr says how), so the
+	// start-up wait, the main loop and the deferred stop can all see it:
+	// a value sent once could be taken by one and block the others.
+	exited := make(chan struct{})
+	var exitErr error
+	go func() { exitErr = srv.Wait(); close(exited) }()
 	defer func() {
 		_ = srv.Process.Signal(syscall.SIGTERM)
-		var err error
 		select {
-		case err = <-exited:
+		case <-exited:
 		case <-time.After(10 * time.Second):
 			_ = srv.Process.Kill()
-			err = <-exited
+			<-exited
 		}
-		slog.Debug("temporal dev server stopped", "err", err)
+		slog.Debug("temporal dev server stopped", "err", exitErr)
 	}()
 
-	c, err := dialWhenUp(ctx, hostPort, exited, m)
+	c, err := dialWhenUp(ctx, hostPort, exited, func() error { return exitErr }, m)
 	if err != nil {
 		return fmt.Errorf("%w (server log: %s)", err, logPath)
 	}
@@ -126,8 +129,8 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	select {
 	case <-ctx.Done():
 		return nil
-	case err := <-exited:
-		return fmt.Errorf("temporal dev server exited: %v (log: %s)", err, logPath)
+	case <-exited:
+		return fmt.Errorf("temporal dev server exited: %v (log: %s)", exitErr, logPath)
 	case err := <-gwErr:
 		return err
 	}
@@ -138,7 +141,7 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 const devAdminToken = "mlpipe-dev"
 
 // dialWhenUp waits for the dev server to answer, or to die.
-func dialWhenUp(ctx context.Context, hostPort string, exited <-chan error, m *Main) (client.Client, error) {
+func dialWhenUp(ctx context.Context, hostPort string, exited <-chan struct{}, exitErr func() error, m *Main) (client.Client, error) {
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -148,8 +151,8 @@ func dialWhenUp(ctx context.Context, hostPort string, exited <-chan error, m *Ma
 			return c, nil
 		}
 		select {
-		case err := <-exited:
-			return nil, fmt.Errorf("temporal dev server exited during start-up: %v", err)
+		case <-exited:
+			return nil, fmt.Errorf("temporal dev server exited during start-up: %v", exitErr())
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(500 * time.Millisecond):

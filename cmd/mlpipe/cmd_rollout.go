@@ -174,6 +174,8 @@ func (m *Main) followRollout(ctx context.Context, c client.Client, id string, ti
 				fmt.Fprintf(m.Stdout, "waiting for rollout %s to start\n", id)
 				waiting = true
 			}
+		case err != nil && transientRPC(ctx, err):
+			// A busy or restarting server: ask again until the deadline.
 		case err != nil:
 			return err
 		default:
@@ -206,6 +208,20 @@ func (m *Main) followRollout(ctx context.Context, c client.Client, id string, ti
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// transientRPC says whether err is a call that timed out or found the
+// server unavailable, while the caller's own context is still live: worth
+// asking again rather than giving up on a rollout being followed.
+func transientRPC(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	var exhausted *serviceerror.ResourceExhausted
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &unavailable) ||
+		errors.As(err, &deadline) || errors.As(err, &exhausted)
 }
 
 // rolloutOutcome says whether state is how a rollout ends.

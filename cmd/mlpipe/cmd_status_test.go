@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/mocks"
@@ -242,4 +244,17 @@ func TestWaitForStopsAtEveryEndingOutcome(t *testing.T) {
 			t.Errorf("terminal(%q) = true for a pipeline still going", s)
 		}
 	}
+}
+
+// Following a rollout rides out a server too busy to answer in time; a
+// refusal, or the user's own cancel, still ends it.
+func TestFollowingARolloutRidesOutABusyServer(t *testing.T) {
+	ctx := context.Background()
+	assert.True(t, transientRPC(ctx, fmt.Errorf("rollout x: %w", context.DeadlineExceeded)))
+	assert.True(t, transientRPC(ctx, serviceerror.NewUnavailable("restarting")))
+	assert.True(t, transientRPC(ctx, serviceerror.NewDeadlineExceeded("slow")))
+	assert.False(t, transientRPC(ctx, serviceerror.NewInvalidArgument("bad")))
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	assert.False(t, transientRPC(cancelled, context.DeadlineExceeded), "the user's own deadline ends the follow")
 }
