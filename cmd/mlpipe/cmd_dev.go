@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -73,15 +74,31 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	srv.Stdout, srv.Stderr = logFile, logFile
 	// The server dies with us, even if we are killed outright.
 	srv.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
-	if err := srv.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", bin, err)
-	}
 	// exited closes when the server has exited (exitErr says how), so the
 	// start-up wait, the main loop and the deferred stop can all see it:
 	// a value sent once could be taken by one and block the others.
 	exited := make(chan struct{})
 	var exitErr error
-	go func() { exitErr = srv.Wait(); close(exited) }()
+	started := make(chan error, 1)
+	go func() {
+		// Pdeathsig fires when the thread that started the server ends,
+		// not the process. The Go runtime ends a thread whose goroutine
+		// exits while locked to it (XGBoost trainings do, to drop its
+		// per-thread state), so the server is started from a thread held
+		// here until the server exits.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := srv.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		exitErr = srv.Wait()
+		close(exited)
+	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("start %s: %w", bin, err)
+	}
 	defer func() {
 		_ = srv.Process.Signal(syscall.SIGTERM)
 		select {
