@@ -85,7 +85,7 @@ func (p *Pipeline) CheckGate(candidate Scores, champion *Scores) []Threshold {
 			bound = base + drop
 		}
 		t := Threshold{Kind: "change", Metric: m, Bound: bound, Actual: v,
-			Detail: fmt.Sprintf("%s against the champion's %s", what, num(base))}
+			Detail: fmt.Sprintf("%s against the champion's %s", what, strconv.FormatFloat(base, 'g', 4, 64))} // a measurement: 4 digits, as "got" shows
 		t.Rule = fmt.Sprintf("%s %s champion %s %s", m, op(m), sign(m), num(drop))
 		t.Passed = ok && hasBase && holds(m, v, bound)
 		out = append(out, t)

@@ -80,6 +80,9 @@ func TestChangeThresholdAgainstTheChampion(t *testing.T) {
 	assert.InDelta(t, 0.30, got[2].Bound, 1e-12)
 	assert.False(t, got[2].Passed)
 	assert.Contains(t, got[2].Detail, "champion's 0.28")
+	// A measured champion is shown to 4 digits, as the candidate is.
+	long := p.CheckGate(cand, &spec.Scores{Point: map[string]float64{"f1": 0.8922558922558923, "log_loss": 0.28}})
+	assert.Contains(t, long[1].Detail, "champion's 0.8923")
 
 	// A drop of more than 0.01 fails.
 	worse := p.CheckGate(spec.Scores{Point: map[string]float64{"f1": 0.84, "log_loss": 0.2}}, &spec.Scores{Point: map[string]float64{"f1": 0.855, "log_loss": 0.28}})
