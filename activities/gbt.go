@@ -66,18 +66,12 @@ func (a *Activities) trainBoosted(ctx context.Context, in TrainModelInput, cfg m
 	if resume != nil {
 		logger.Info("resuming training", "round", resumed, "checkpoint", resumeRef.URI)
 	}
-	for _, k := range ckc.ret.Restart(ckc.existing, resumed) {
-		ckc.delete(ctx, k)
-	}
-	progress.WaitingForSlot = true
-	beat.set(progress)
-	release, err := acquireSlot(ctx)
+	ckc.restart(ctx, resumed)
+	release, err := waitForSlot(ctx, beat, &progress)
 	if err != nil {
 		return TrainModelResult{}, err
 	}
 	defer release(false)
-	progress.WaitingForSlot = false
-	beat.set(progress)
 
 	p := cfg.GBT()
 	p.NThread = gbtThreads(ctx)

@@ -81,21 +81,21 @@ func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainM
 	if resume != nil {
 		logger.Info("resuming training", "epoch", resume.Epoch, "checkpoint", resumeRef.URI)
 	}
-	ckc.restart(ctx, resume)
+	from := 0
+	if resume != nil {
+		from = resume.Epoch
+	}
+	ckc.restart(ctx, from)
 	beat.set(progress)
 	every := a.CheckpointEvery
 	if every <= 0 {
 		every = 5
 	}
-	progress.WaitingForSlot = true
-	beat.set(progress)
-	release, err := acquireSlot(ctx)
+	release, err := waitForSlot(ctx, beat, &progress)
 	if err != nil {
 		return TrainModelResult{}, err
 	}
 	defer release(false)
-	progress.WaitingForSlot = false
-	beat.set(progress)
 	start := time.Now()
 	var last model.EpochStats
 	m, err := model.Train(ctx, train.X, train.Y, train.Cols(), cfg, resume, func(st model.EpochStats, ck *model.Checkpoint) error {
@@ -243,11 +243,7 @@ func (c *checkpoints) resume(ctx context.Context, named artifact.Ref) (*model.Ch
 
 // restart adopts what earlier attempts left and deletes what this attempt
 // does not resume from and will write anew.
-func (c *checkpoints) restart(ctx context.Context, resume *model.Checkpoint) {
-	from := 0
-	if resume != nil {
-		from = resume.Epoch
-	}
+func (c *checkpoints) restart(ctx context.Context, from int) {
 	for _, k := range c.ret.Restart(c.existing, from) {
 		c.delete(ctx, k)
 	}
@@ -298,4 +294,19 @@ func loadBundle(ctx context.Context, ref artifact.Ref) (*bundle.Bundle, error) {
 		return nil, fmt.Errorf("read model %s: %w", ref.URI, err)
 	}
 	return bundle.Decode(b)
+}
+
+// waitForSlot takes one of the worker's training slots, heartbeating
+// waiting_for_slot meanwhile so the Web UI tells a waiting training from a
+// running one.
+func waitForSlot(ctx context.Context, beat *heartbeat, progress *TrainingProgress) (func(bool), error) {
+	progress.WaitingForSlot = true
+	beat.set(*progress)
+	release, err := acquireSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	progress.WaitingForSlot = false
+	beat.set(*progress)
+	return release, nil
 }
