@@ -47,16 +47,22 @@ tools: $(BIN)/temporal $(BIN)/versitygw $(BIN)/staticcheck $(BIN)/workflowcheck 
 
 # System packages, from Debian with apt-get (as root, or through sudo),
 # only when missing: XGBoost's C library and header (libxgboost-dev 1.7),
-# which gradient-boosted trees train through, and the C compiler cgo
-# needs for it; for `make bench` also Python's xgboost and scikit-learn,
-# the side-by-side references.
+# which gradient-boosted trees train through; the C and C++ compilers cgo
+# needs for it and for DuckDB (the data plane links DuckDB's bundled static
+# library, which needs libstdc++); Prometheus 2.42 and Alertmanager 0.25,
+# which alerts run on (as plain processes: mlpipe starts them with the
+# configs it renders); for `make bench` also Python's xgboost,
+# scikit-learn, pandas and scipy, the side-by-side references.
 XGBOOST_HEADER ?= /usr/include/xgboost/c_api.h
 deps:
 	@missing=""; \
 	[ -f $(XGBOOST_HEADER) ] || missing="$$missing libxgboost-dev"; \
 	command -v "$$(go env CC)" >/dev/null || missing="$$missing gcc libc6-dev"; \
-	if [ -n "$(filter bench,$(MAKECMDGOALS))" ] && ! /usr/bin/python3 -c 'import xgboost, sklearn' 2>/dev/null; then \
-	  missing="$$missing python3-xgboost python3-sklearn"; \
+	command -v "$$(go env CXX)" >/dev/null || missing="$$missing g++"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	command -v prometheus-alertmanager >/dev/null || missing="$$missing prometheus-alertmanager"; \
+	if [ -n "$(filter bench,$(MAKECMDGOALS))" ] && ! /usr/bin/python3 -c 'import xgboost, sklearn, pandas, scipy' 2>/dev/null; then \
+	  missing="$$missing python3-xgboost python3-sklearn python3-pandas python3-scipy"; \
 	fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo=sudo; fi; \
@@ -94,6 +100,9 @@ lint: deps $(BIN)/staticcheck $(BIN)/workflowcheck $(BIN)/errcheck
 # (versitygw), which the tests start and stop themselves.
 test: deps tools build lint
 	OMP_WAIT_POLICY=passive go test -race -count=1 -timeout 20m ./...
+	# The drift simulations (500 seeded windows per size) are arithmetic and
+	# ten times slower under the race detector, so they run without it.
+	go test -count=1 -run 'TestFalseAlarmRate|TestPower|TestVerdictDoesNotFlipWithN' ./internal/drift
 
 unit: deps
 	go test -short -count=1 ./...

@@ -3,6 +3,8 @@ package activities
 import (
 	"net/http"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/registry"
 )
@@ -13,6 +15,10 @@ import (
 type Activities struct {
 	Store    artifact.Store
 	Registry *registry.Registry
+	// Temporal, when set, is the client the deployment creates each
+	// production model's ModelMonitor Schedule with, and the monitor
+	// describes the task queues with.
+	Temporal client.Client
 	// HTTP calls the serving gateway after a promotion.
 	HTTP *http.Client
 	// AdminToken authenticates to the gateway's admin API.

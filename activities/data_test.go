@@ -198,7 +198,7 @@ func TestEngineerFeaturesWithATestSourceHoldsNothingOut(t *testing.T) {
 	assert.Empty(t, fs.Test.URI)
 	assert.NotEqual(t, split.Version, fs.Version, "a different feature set from the split one")
 	prefix := "features/churn/" + fs.Version + "/"
-	assert.Equal(t, []string{prefix + "manifest.json", prefix + "train.csv", prefix + "transform.json"}, keys(t, store, prefix))
+	assert.Equal(t, []string{prefix + "manifest.json", prefix + "train.matrix", prefix + "transform.json"}, keys(t, store, prefix))
 }
 
 // failingStore fails writes of keys with a given suffix.
@@ -217,7 +217,7 @@ func (s failingStore) Put(ctx context.Context, key string, r io.Reader, mediaTyp
 // A feature-store version is whole or absent: a write that fails part-way
 // removes what was written.
 func TestEngineerFeaturesLeavesNoHalfWrittenVersion(t *testing.T) {
-	for _, suffix := range []string{"test.csv", "transform.json", "manifest.json"} {
+	for _, suffix := range []string{"test.matrix", "transform.json", "manifest.json"} {
 		t.Run(suffix, func(t *testing.T) {
 			acts, store := newActs(t)
 			ds := ingest(t, acts, 200)

@@ -67,7 +67,7 @@ func TestEngineerFeaturesWritesAVersion(t *testing.T) {
 	assert.Equal(t, ds.Ref.SHA256, fs.DataDigest)
 	assert.False(t, fs.Reused)
 	prefix := "features/churn/" + fs.Version + "/"
-	assert.Equal(t, []string{prefix + "manifest.json", prefix + "test.csv", prefix + "test_raw.csv", prefix + "train.csv", prefix + "transform.json"},
+	assert.Equal(t, []string{prefix + "manifest.json", prefix + "test.matrix", prefix + "test_raw.csv", prefix + "train.matrix", prefix + "transform.json"},
 		keys(t, store, "features/"))
 
 	train, test := readMatrix(t, fs.Train), readMatrix(t, fs.Test)

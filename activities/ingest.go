@@ -4,26 +4,35 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
+	"github.com/mlpipe/mlpipe/internal/dataplane"
 	"github.com/mlpipe/mlpipe/internal/frame"
 )
 
-// IngestData copies a source CSV (file://, s3://, http(s)://) into the
-// artifact store, content-addressed by its sha256. The CSV is parsed first:
-// a malformed row, text that is not UTF-8, a non-finite number or a missing
-// target column fails here, naming it, and nothing is stored. A local file
-// that changes while it is read fails with a retryable SourceChanged error.
+// IngestData reads a source (file://, s3://, http(s)://; CSV, Parquet or
+// JSON lines) into the data plane, typed by mlpipe's rules, and stores it
+// as Parquet with its profile: datasets/<pipeline>/<digest16>/data.parquet
+// and profile.json, keyed by the sha256 of the source's raw bytes. A
+// malformed row, text that is not UTF-8, a non-finite number, a missing
+// target column or a header with no rows fails here, naming it, and
+// nothing is stored. A local file that changes while it is read fails with
+// a retryable SourceChanged error.
 func (a *Activities) IngestData(ctx context.Context, in IngestDataInput) (IngestDataResult, error) {
 	attempt := activity.GetInfo(ctx).Attempt
 	src, info, err := artifact.OpenSource(ctx, in.Source)
@@ -36,29 +45,36 @@ func (a *Activities) IngestData(ctx context.Context, in IngestDataInput) (Ingest
 		r = &firstRead{r: src, hook: func() { a.OnSourceRead(in.Source) }}
 	}
 
-	// Spool locally so the data is parsed before anything is stored.
-	tmp, err := os.CreateTemp("", "mlpipe-ingest-*.csv")
+	// Spool locally, hashing the raw bytes: the engine reads local files,
+	// and the data is checked before anything is stored. The extension
+	// tells the engine the format.
+	dir, err := os.MkdirTemp("", "mlpipe-ingest-*")
 	if err != nil {
 		return IngestDataResult{}, fmt.Errorf("ingest %s: spool: %w", in.Source, err)
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(tmp, h), r); err != nil {
-		if errors.Is(err, artifact.ErrSourceChanged) {
-			return IngestDataResult{}, temporal.NewApplicationError(fmt.Sprintf("ingest %s: %v", in.Source, err), ErrSourceChanged)
-		}
-		return IngestDataResult{}, fmt.Errorf("ingest %s: read: %w", in.Source, err)
+	defer os.RemoveAll(dir)
+	spool := filepath.Join(dir, "source"+sourceExt(in.Source))
+	digest, err := spoolSource(spool, r)
+	var re *readErr
+	switch {
+	case errors.Is(err, artifact.ErrSourceChanged):
+		return IngestDataResult{}, temporal.NewApplicationError(fmt.Sprintf("ingest %s: %v", in.Source, err), ErrSourceChanged)
+	case errors.As(err, &re):
+		return IngestDataResult{}, fmt.Errorf("ingest %s: read: %w", in.Source, re.err)
+	case err != nil:
+		return IngestDataResult{}, fmt.Errorf("ingest %s: %w", in.Source, err)
 	}
-	digest := hex.EncodeToString(h.Sum(nil))
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return IngestDataResult{}, fmt.Errorf("ingest %s: spool: %w", in.Source, err)
+
+	eng, err := dataplane.Open(dataplane.Options{TempDir: filepath.Join(dir, "spill")})
+	if err != nil {
+		return IngestDataResult{}, fmt.Errorf("ingest %s: %w", in.Source, err)
 	}
-	f, err := frame.ReadCSV(tmp, frame.ReadOptions{Source: in.Source})
+	defer func() { _ = eng.Close() }()
+	tab, err := eng.Load(ctx, spool, dataplane.LoadOptions{Source: in.Source})
 	if err != nil {
 		return IngestDataResult{}, dataError("ingest", err)
 	}
-	names := f.Names()
+	names := tab.Names()
 	if err := in.Columns.Check(names); err != nil {
 		return IngestDataResult{}, invalid("ingest %s: %v", in.Source, err)
 	}
@@ -66,25 +82,97 @@ func (a *Activities) IngestData(ctx context.Context, in IngestDataInput) (Ingest
 		return IngestDataResult{}, invalid("ingest %s: target column %q does not exist; the columns are %s (fix data.target)",
 			in.Source, in.Target, strings.Join(names, ", "))
 	}
-	if f.NumRows() == 0 {
+	if tab.Rows == 0 {
 		return IngestDataResult{}, invalid("ingest %s: the file has a header but no rows (columns: %s): is it the file you meant?", in.Source, strings.Join(names, ", "))
 	}
 
-	ds := Dataset{Rows: f.NumRows(), Columns: names, Source: &info}
-	key := fmt.Sprintf("datasets/%s/%s/raw.csv", in.Pipeline, digest[:16])
-	if ref, ok, err := a.Store.Stat(ctx, key); err == nil && ok && ref.SHA256 == digest {
-		ds.Ref = ref
-		return IngestDataResult{Dataset: ds, Attempt: attempt}, nil
+	for _, c := range tab.Columns {
+		if c.NotNumbers != "" {
+			// Read as text, as the rules say; the schema check names the
+			// cells, and the log says so early.
+			activity.GetLogger(ctx).Warn("column of numbers read as text", "source", in.Source, "column", c.Name, "why", c.NotNumbers)
+		}
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return IngestDataResult{}, fmt.Errorf("ingest %s: spool: %w", in.Source, err)
+	ds := Dataset{Rows: int(tab.Rows), Columns: names, Source: &info, Format: string(dataplane.FormatParquet),
+		Schema: tab.Columns, SourceFormat: string(tab.Format), SourceSHA256: digest}
+	prefix := fmt.Sprintf("datasets/%s/%s/", in.Pipeline, digest[:16])
+	// The same source gives the same dataset: reuse a complete one (the
+	// profile is stored last, so its presence means the data is whole).
+	if dref, ok, err := a.Store.Stat(ctx, prefix+"data.parquet"); err == nil && ok {
+		if pref, ok, err := a.Store.Stat(ctx, prefix+"profile.json"); err == nil && ok {
+			ds.Ref, ds.Profile = dref, pref
+			return IngestDataResult{Dataset: ds, Attempt: attempt}, nil
+		}
 	}
-	ref, err := a.Store.Put(ctx, key, tmp, "text/csv")
+
+	local := filepath.Join(dir, "data.parquet")
+	if err := eng.WriteParquet(ctx, tab, local); err != nil {
+		return IngestDataResult{}, fmt.Errorf("ingest %s: %w", in.Source, err)
+	}
+	prof, err := eng.Profile(ctx, tab)
 	if err != nil {
+		return IngestDataResult{}, fmt.Errorf("ingest %s: %w", in.Source, err)
+	}
+	if ds.Ref, err = putFile(ctx, a.Store, prefix+"data.parquet", local, dataplane.ParquetMediaType); err != nil {
 		return IngestDataResult{}, fmt.Errorf("ingest %s: store: %w", in.Source, err)
 	}
-	ds.Ref = ref
+	prof.Source = ds.Ref.URI + " (sha256:" + ds.Ref.SHA256 + ")"
+	prof.Created = time.Now().UTC().Truncate(time.Second)
+	body, err := json.MarshalIndent(prof, "", " ")
+	if err != nil {
+		return IngestDataResult{}, fmt.Errorf("ingest %s: encode profile: %w", in.Source, err)
+	}
+	if ds.Profile, err = artifact.PutBytes(ctx, a.Store, prefix+"profile.json", body, "application/json"); err != nil {
+		return IngestDataResult{}, fmt.Errorf("ingest %s: store profile: %w", in.Source, err)
+	}
 	return IngestDataResult{Dataset: ds, Attempt: attempt}, nil
+}
+
+// spoolSource copies r to path and returns the sha256 of its bytes.
+func spoolSource(path string, r io.Reader) (string, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(f, h), r); err != nil {
+		_ = f.Close()
+		return "", &readErr{err}
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readErr is a failure to read the source, as opposed to the spool.
+type readErr struct{ err error }
+
+func (e *readErr) Error() string { return e.err.Error() }
+func (e *readErr) Unwrap() error { return e.err }
+
+// putFile stores a local file under key.
+func putFile(ctx context.Context, store artifact.Store, key, path, media string) (artifact.Ref, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return artifact.Ref{}, err
+	}
+	defer f.Close()
+	return store.Put(ctx, key, f, media)
+}
+
+// sourceExt is the source's file extension when it names a format the
+// engine reads, so the spooled copy keeps it; otherwise the engine sniffs.
+func sourceExt(source string) string {
+	p := source
+	if u, err := url.Parse(source); err == nil && u.Scheme != "" {
+		p = u.Path
+	}
+	switch ext := strings.ToLower(path.Ext(p)); ext {
+	case ".csv", ".tsv", ".parquet", ".pq", ".jsonl", ".ndjson", ".json":
+		return ext
+	}
+	return ".data"
 }
 
 // sourceError says what is wrong with a source that cannot be opened. A
@@ -128,9 +216,28 @@ func (f *firstRead) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readFrame loads a stored CSV dataset, checking its digest. Data that no
-// longer parses, or no longer matches its digest, is bad input.
+// readFrame loads a stored dataset, checking its digest: the Parquet that
+// ingestion writes, or the raw CSV that datasets ingested before it hold.
+// Data that no longer parses, or no longer matches its digest, is bad
+// input.
 func readFrame(ctx context.Context, ref artifact.Ref) (*frame.Frame, error) {
+	if isParquet(ref) {
+		local, cleanup, err := dataplane.Fetch(ctx, ref)
+		if err != nil {
+			return nil, dataError("read dataset", err)
+		}
+		defer cleanup()
+		eng, err := dataplane.Open(dataplane.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("read dataset %s: %w", ref.URI, err)
+		}
+		defer func() { _ = eng.Close() }()
+		f, err := eng.ReadFrame(ctx, local)
+		if err != nil {
+			return nil, dataError("read dataset", err)
+		}
+		return f, nil
+	}
 	rc, err := artifact.OpenRef(ctx, ref)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", ref.URI, err)
@@ -141,4 +248,9 @@ func readFrame(ctx context.Context, ref artifact.Ref) (*frame.Frame, error) {
 		return nil, dataError("read dataset", err)
 	}
 	return f, nil
+}
+
+// isParquet tells a Parquet dataset from a raw CSV one.
+func isParquet(ref artifact.Ref) bool {
+	return ref.MediaType == dataplane.ParquetMediaType || strings.HasSuffix(strings.ToLower(ref.URI), ".parquet")
 }

@@ -1,6 +1,7 @@
 package activities_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/mlpipe/mlpipe/activities"
 	"github.com/mlpipe/mlpipe/internal/artifact"
+	"github.com/mlpipe/mlpipe/internal/dataplane"
+	"github.com/mlpipe/mlpipe/internal/frame"
 	"github.com/mlpipe/mlpipe/internal/gen"
 )
 
@@ -29,19 +32,46 @@ func TestIngestDataStoresContentAddressed(t *testing.T) {
 	ds := res.Dataset
 	assert.Equal(t, 300, ds.Rows)
 	assert.Equal(t, gen.ChurnColumns, ds.Columns)
-	assert.Equal(t, digest, ds.Ref.SHA256)
-	assert.Equal(t, int64(len(data)), ds.Ref.Size)
-	assert.Equal(t, []string{"datasets/churn/" + digest[:16] + "/raw.csv"}, keys(t, store, "datasets/"))
+	assert.Equal(t, digest, ds.SourceSHA256, "lineage keeps the digest of the raw bytes")
+	assert.Equal(t, "parquet", ds.Format)
+	assert.Equal(t, "csv", ds.SourceFormat)
+	prefix := "datasets/churn/" + digest[:16] + "/"
+	assert.Equal(t, []string{prefix + "data.parquet", prefix + "profile.json"}, keys(t, store, "datasets/"))
+	assert.Equal(t, store.URI(prefix+"profile.json"), ds.Profile.URI)
 
-	stored, err := artifact.ReadAll(context.Background(), ds.Ref)
+	// The stored Parquet reads back as the very frame the CSV reads as.
+	want, err := frame.ReadCSV(bytes.NewReader(data), frame.ReadOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, data, stored, "the stored copy is byte for byte the source")
+	got := readParquetFrame(t, ds.Ref)
+	assert.Equal(t, want.Names(), got.Names())
+	for i, c := range want.Columns() {
+		assert.Equal(t, c.Kind, ds.Schema[i].Kind, "schema of %s", c.Name)
+		g, _ := got.Col(c.Name)
+		for r := 0; r < want.NumRows(); r++ {
+			require.Equal(t, c.Format(r), g.Format(r), "column %s row %d", c.Name, r+1)
+		}
+	}
 
 	again, err := execute[activities.IngestDataResult](t, acts, acts.IngestData, in)
 	require.NoError(t, err)
 	assert.Equal(t, ds.Ref.URI, again.Dataset.Ref.URI)
 	assert.Equal(t, ds.Ref.SHA256, again.Dataset.Ref.SHA256)
-	assert.Len(t, keys(t, store, "datasets/"), 1)
+	assert.Equal(t, ds.Profile, again.Dataset.Profile)
+	assert.Len(t, keys(t, store, "datasets/"), 2)
+}
+
+// readParquetFrame reads a stored Parquet dataset back as a frame.
+func readParquetFrame(t *testing.T, ref artifact.Ref) *frame.Frame {
+	t.Helper()
+	local, cleanup, err := dataplane.Fetch(context.Background(), ref)
+	require.NoError(t, err)
+	defer cleanup()
+	eng, err := dataplane.Open(dataplane.Options{})
+	require.NoError(t, err)
+	defer func() { _ = eng.Close() }()
+	f, err := eng.ReadFrame(context.Background(), local)
+	require.NoError(t, err)
+	return f
 }
 
 func TestIngestDataFromHTTP(t *testing.T) {
@@ -60,7 +90,7 @@ func TestIngestDataFromHTTP(t *testing.T) {
 		activities.IngestDataInput{Pipeline: "churn", Source: srv.URL + "/churn.csv", Target: "churned"})
 	require.NoError(t, err)
 	sum := sha256.Sum256(data)
-	assert.Equal(t, hex.EncodeToString(sum[:]), res.Dataset.Ref.SHA256)
+	assert.Equal(t, hex.EncodeToString(sum[:]), res.Dataset.SourceSHA256)
 	assert.Equal(t, 50, res.Dataset.Rows)
 
 	_, err = execute[activities.IngestDataResult](t, acts, acts.IngestData,
@@ -68,7 +98,7 @@ func TestIngestDataFromHTTP(t *testing.T) {
 	ae := appError(t, err, activities.ErrInvalidInput)
 	assert.Contains(t, ae.Error(), "gone.csv")
 	assert.Contains(t, ae.Error(), "404")
-	assert.Len(t, keys(t, store, "datasets/"), 1)
+	assert.Len(t, keys(t, store, "datasets/"), 2)
 }
 
 func TestIngestDataRefusesBadInput(t *testing.T) {

@@ -30,6 +30,10 @@ func (a *Activities) RegisterCandidate(ctx context.Context, in RegisterCandidate
 		if err != nil {
 			return RegisterCandidateResult{}, err
 		}
+		nv = withReference(nv, in.Reference, in.Target, in.Trained)
+		if nv, err = a.withSpec(ctx, nv, in.Spec, in.WorkflowID); err != nil {
+			return RegisterCandidateResult{}, err
+		}
 		v, err = a.Registry.RegisterCandidate(ctx, nv, opts...)
 		if err != nil {
 			return RegisterCandidateResult{}, registryErr(err, "register %s as the candidate", in.Model)
@@ -88,6 +92,10 @@ func (a *Activities) DeployModel(ctx context.Context, in DeployModelInput) (Depl
 			if err != nil {
 				return DeployModelResult{}, err
 			}
+			nv = withReference(nv, in.Reference, in.Target, in.Trained)
+			if nv, err = a.withSpec(ctx, nv, in.Spec, in.WorkflowID); err != nil {
+				return DeployModelResult{}, err
+			}
 			if v, err = a.Registry.Register(ctx, nv); err != nil {
 				return DeployModelResult{}, registryErr(err, "register %s", in.Model)
 			}
@@ -107,6 +115,9 @@ func (a *Activities) DeployModel(ctx context.Context, in DeployModelInput) (Depl
 		if err != nil {
 			return DeployModelResult{}, registryErr(err, "promote %s version %d", in.Model, version)
 		}
+	}
+	if err := a.ensureMonitor(ctx, in.Model, in.GatewayURL); err != nil {
+		return DeployModelResult{}, err
 	}
 	res := DeployModelResult{Version: version, Alias: registry.AliasProduction, Attempt: attempt}
 	if in.GatewayURL != "" {

@@ -135,6 +135,9 @@ func (a *Activities) PromoteCandidate(ctx context.Context, in FinishRolloutInput
 	if _, err := gw.SetRouting(ctx, routing.Routing{Model: in.Model, Reason: "promoted: " + in.Reason}); err != nil {
 		return FinishRolloutResult{}, gatewayErr(in.GatewayURL, in.Model, err)
 	}
+	if err := a.ensureMonitor(ctx, in.Model, in.GatewayURL); err != nil {
+		return FinishRolloutResult{}, err
+	}
 	activity.GetLogger(ctx).Info("candidate promoted", "model", in.Model, "version", in.Version)
 	return FinishRolloutResult{Version: in.Version, Alias: registry.AliasProduction}, nil
 }

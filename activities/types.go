@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
+	"github.com/mlpipe/mlpipe/internal/dataplane"
 	"github.com/mlpipe/mlpipe/internal/expect"
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/metrics"
@@ -12,11 +13,24 @@ import (
 	"github.com/mlpipe/mlpipe/internal/tune"
 )
 
-// Dataset is a CSV in the artifact store.
+// Dataset is a typed table in the artifact store: Parquet, written by
+// ingestion (datasets ingested before it are the raw CSV).
 type Dataset struct {
 	Ref     artifact.Ref `json:"ref"`
 	Rows    int          `json:"rows"`
 	Columns []string     `json:"columns"`
+	// Format is the stored file's format: "parquet", or "csv" for a
+	// dataset stored as raw.csv; empty means csv.
+	Format string `json:"format,omitempty"`
+	// Schema is each column's kind, in column order.
+	Schema []dataplane.ColumnInfo `json:"schema,omitempty"`
+	// SourceFormat is the format the source was read as (csv, parquet,
+	// jsonl) and SourceSHA256 the digest of its raw bytes.
+	SourceFormat string `json:"source_format,omitempty"`
+	SourceSHA256 string `json:"source_sha256,omitempty"`
+	// Profile is the dataset's profile (internal/profile JSON), stored
+	// beside it: the drift reference.
+	Profile artifact.Ref `json:"profile,omitzero"`
 	// Source is the lineage: the source as it was when ingested (its size
 	// and modification time, or an http(s)/s3 ETag, Last-Modified and
 	// Content-Length), so a changed source can be told from this one.
@@ -46,15 +60,39 @@ type ValidateDataInput struct {
 	Dataset      Dataset              `json:"dataset"`
 	Expectations []expect.Expectation `json:"expectations,omitempty"`
 	Checks       expect.Checks        `json:"checks"`
+	// Now is the pipeline's start time (workflow.Now), the reference for
+	// freshness, so a retry or a late worker judges the data as the run
+	// began. Zero (a workflow started before it was passed) means the
+	// worker's clock.
+	Now time.Time `json:"now,omitzero"`
+	// Reference is the profile (internal/profile JSON) that
+	// expect_column_psi_to_be_less_than compares with; nil skips those
+	// expectations ("no reference profile yet").
+	Reference *artifact.Ref `json:"reference,omitempty"`
 }
 
 // ValidateDataResult summarises a passed validation; a failed one returns a
-// ValidationFailed error whose message lists the failures.
+// ValidationFailed error whose message lists the failures and whose
+// details are a ValidationFailure.
 type ValidateDataResult struct {
-	Report    artifact.Ref `json:"report"`
+	Report artifact.Ref `json:"report"`
+	// DataDoc is the HTML data doc stored beside the report.
+	DataDoc   artifact.Ref `json:"data_doc"`
 	Evaluated int          `json:"evaluated"`
 	Failed    int          `json:"failed"`
-	Attempt   int32        `json:"attempt"`
+	// Warnings has one line per failed warning-severity expectation:
+	// `column: type, N unexpected of M (detail) [where]`.
+	Warnings []string `json:"warnings,omitempty"`
+	Attempt  int32    `json:"attempt"`
+}
+
+// ValidationFailure is the details of a ValidationFailed error: where the
+// report and data doc are, and each failure in one line.
+type ValidationFailure struct {
+	Report   artifact.Ref `json:"report"`
+	DataDoc  artifact.Ref `json:"data_doc"`
+	Failures []string     `json:"failures"`
+	Warnings []string     `json:"warnings,omitempty"`
 }
 
 // EngineerFeaturesInput is a validated dataset and the feature spec.
@@ -68,7 +106,8 @@ type EngineerFeaturesInput struct {
 }
 
 // FeatureSet is one version of the feature store: engineered train and
-// test matrices (CSV, label last) and the fitted transform.
+// test matrices (internal/matrix's binary format; CSV, label last, in
+// versions written before it) and the fitted transform.
 type FeatureSet struct {
 	// Version is the digest of the input data and the feature spec: the
 	// same inputs give the same version, which is then reused.
@@ -92,6 +131,10 @@ type FeatureSet struct {
 	// DataDigest is the sha256 of the raw data the set was built from.
 	DataDigest string `json:"data_digest"`
 	Reused     bool   `json:"reused"`
+	// Pipeline and Created say whose version it is and when it was
+	// written; versions written before they existed have neither.
+	Pipeline string    `json:"pipeline,omitempty"`
+	Created  time.Time `json:"created,omitzero"`
 }
 
 // EngineerFeaturesResult wraps the feature set.
@@ -219,6 +262,13 @@ type RegisterCandidateInput struct {
 	WorkflowID string       `json:"workflow_id"`
 	Trained    TrainedModel `json:"trained"`
 	Evaluation Evaluation   `json:"evaluation"`
+	// Reference (the training data's profile) and Target are kept with
+	// the version for the ModelMonitor.
+	Reference *artifact.Ref `json:"reference,omitempty"`
+	Target    string        `json:"target,omitempty"`
+	// Spec is the resolved spec the model was trained from, kept with
+	// the version (a retraining runs it again).
+	Spec *spec.Pipeline `json:"spec,omitempty"`
 }
 
 // RegisterCandidateResult is the registered version, aliased candidate.
@@ -249,6 +299,10 @@ type DeployModelInput struct {
 	Evaluation Evaluation   `json:"evaluation"`
 	Approval   Approval     `json:"approval"`
 	GatewayURL string       `json:"gateway_url,omitempty"`
+	// Reference, Target and Spec: as RegisterCandidateInput's.
+	Reference *artifact.Ref  `json:"reference,omitempty"`
+	Target    string         `json:"target,omitempty"`
+	Spec      *spec.Pipeline `json:"spec,omitempty"`
 }
 
 // Approval records who decided a promotion, when and why.

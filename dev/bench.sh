@@ -15,6 +15,10 @@
 #      scikit-learn's HistGradientBoostingClassifier (100,000 and 1,000,000
 #      rows × 20), and the test F1 of boosted trees tuned with the seed's
 #      search block (dev/examples/churn/search_gbt.yaml) on the churn data.
+#   7. The data plane on 1,000,000 churn rows: ingestion (CSV to Parquet and
+#      profile) against pandas, validation (15 expectations) against pandas
+#      and one bare DuckDB query, features against pandas + scikit-learn's
+#      ColumnTransformer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "## Go benchmarks"
@@ -51,3 +55,15 @@ go run ./dev/bench/gbt -rows 100000,1000000 -rounds 3
 echo
 echo "## Quality: gradient-boosted trees tuned with the seed's search block on the churn example"
 go run ./dev/bench/gbtquality
+
+echo
+echo "## Data plane: ingestion (CSV to Parquet and profile) against pandas"
+go run ./dev/bench/ingest
+
+echo
+echo "## Data plane: validation against pandas and one bare DuckDB query"
+go run ./dev/bench/validation
+
+echo
+echo "## Data plane: features against pandas + scikit-learn's ColumnTransformer"
+go run ./dev/bench/features

@@ -10,7 +10,10 @@
 # about a minute. Alongside the canary, a third run trains gradient-boosted
 # trees with the seed's own param_distributions block as written
 # (dev/examples/churn/search_gbt.yaml: n_iter 20, cv 5, every trial×fold on
-# mlpipe-gpu); it is shown up to its gate and not deployed.
+# mlpipe-gpu); it is shown up to its gate and not deployed. It ends with
+# the model monitor the deployment scheduled: triggered once on the clean
+# traffic, then on a window of drifted traffic (`mlpipe traffic --drift`),
+# whose verdict and report it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$PWD/bin
@@ -80,7 +83,8 @@ run "$FIRST"
 step "Replaying customers against the gateway, with their outcomes as feedback: bin/mlpipe traffic"
 "$BIN/mlpipe" traffic churn-classifier --csv "$DATA" --label churned --value monthly_charges \
   --sticky customer_id --rate 150 --duration 4m >"$STATE/traffic.log" 2>&1 &
-PIDS+=($!)
+TRAFFIC=$!
+PIDS+=($TRAFFIC)
 
 SECOND=churn-demo-$STAMP-2
 run "$SECOND"
@@ -108,6 +112,59 @@ esac
 step "Where the evaluation report is: bin/mlpipe report $SECOND"
 "$BIN/mlpipe" report "$SECOND"
 
+# The deployment scheduled a ModelMonitor for the production model (every
+# 15 minutes); the demo triggers it instead of waiting.
+kill "$TRAFFIC" 2>/dev/null || true
+step "The model monitor, triggered now on the clean traffic so far: bin/mlpipe monitor run churn-classifier"
+"$BIN/mlpipe" monitor run churn-classifier | sed -n '1,3p'
+step "A window of drifted traffic (charges up one standard deviation, 30% of plans a new one): bin/mlpipe traffic --drift"
+"$BIN/mlpipe" traffic churn-classifier --csv "$DATA" --label churned --value monthly_charges --sticky customer_id \
+  --drift mean_shift:1:monthly_charges --drift new_category:0.3:plan --requests 1000 --rate 0 >"$STATE/drift.log" 2>&1
+# The gateway flushes its inference log every second.
+sleep 2
+step "The monitor on the drifted window: bin/mlpipe monitor run churn-classifier"
+"$BIN/mlpipe" monitor run churn-classifier
+MONITOR_VERDICT=$("$BIN/mlpipe" monitor report churn-classifier | sed -n 's/^verdict  //p')
+MONITOR_PAGE=$("$BIN/mlpipe" monitor report churn-classifier | sed -n 's/^html     //p')
+case $MONITOR_VERDICT in
+  drift|"dataset drift") ;;
+  *) echo "the monitor did not flag the drifted window: $MONITOR_VERDICT"; exit 1 ;;
+esac
+
+# mlpipe dev runs Prometheus and Alertmanager when they are installed (make
+# deps): Prometheus reads the drifted window's figures from the alerting
+# endpoint's /metrics, the spec's drift rule fires, Alertmanager notifies
+# mlpipe, and the rule's action starts one retraining, which waits at the
+# approval gate for a person.
+PROM=$(sed -n 's/^  Prometheus \(http[^ ]*\)$/\1/p' "$STATE/dev.log" | head -n 1)
+AM=$(sed -n 's/^  Alertmanager \(http[^ ]*\)$/\1/p' "$STATE/dev.log" | head -n 1)
+RETRAIN=""
+if [ -n "$PROM" ] && [ -n "$AM" ]; then
+  step "The drift alert: Prometheus ($PROM) fires ChurnDrift, Alertmanager ($AM) notifies mlpipe"
+  FIRED=""
+  for _ in $(seq 1 180); do
+    if curl -fsS "$AM/api/v2/alerts?active=true&filter=alertname%3D%22ChurnDrift%22" 2>/dev/null | grep -q '"alertname":"ChurnDrift"'; then
+      FIRED=yes; break
+    fi
+    sleep 1
+  done
+  [ -n "$FIRED" ] || { echo "the drift alert never fired in Alertmanager ($AM/#/alerts; rules: $PROM/alerts)"; exit 1; }
+  for _ in $(seq 1 60); do
+    # Exit status 2 until the alert reaches the model's loop.
+    RETRAIN=$({ "$BIN/mlpipe" alerts status churn-classifier 2>/dev/null || true; } | sed -n 's/^retrain \([^ ]*\) for .*/\1/p' | head -n 1)
+    [ -n "$RETRAIN" ] && break
+    sleep 1
+  done
+  [ -n "$RETRAIN" ] || { echo "the alert started no retraining"; "$BIN/mlpipe" alerts status churn-classifier || true; exit 1; }
+  "$BIN/mlpipe" alerts status churn-classifier
+  step "The retraining the alert started waits at the approval gate: bin/mlpipe status $RETRAIN"
+  "$BIN/mlpipe" status "$RETRAIN" --wait-for awaiting_approval --timeout 10m
+  RETRAINS=$("$BIN/mlpipe" alerts status churn-classifier | grep -c '^retrain ' || true)
+  [ "$RETRAINS" = 1 ] || { echo "the alert started $RETRAINS retrainings, not one"; exit 1; }
+else
+  step "Prometheus and Alertmanager are not installed (make deps installs them): no alert, no retraining"
+fi
+
 VERSION=$("$BIN/mlpipe" status "$SECOND" --format '{{.Result.Version}}')
 F1=$("$BIN/mlpipe" status "$SECOND" --format '{{printf "%.4f" (index .Result.Metrics "f1")}}')
 REPORT=$("$BIN/mlpipe" status "$SECOND" --format '{{.Result.ReportHTML}}')
@@ -118,8 +175,20 @@ cat <<TXT
   test F1        $F1
   report         $REPORT
   predictions    POST http://127.0.0.1:8080/v1/models/churn-classifier:predict
+  monitor        schedule monitor-churn-classifier; drifted window: $MONITOR_VERDICT
+                 $MONITOR_PAGE
   Web UI         $UI/namespaces/default/workflows/$SECOND
                  $UI/namespaces/default/workflows/$SECOND-canary
+TXT
+if [ -n "$RETRAIN" ]; then
+  cat <<TXT
+  drift alert    ChurnDrift fired; retraining $RETRAIN waits for approval
+                 $UI/namespaces/default/workflows/$RETRAIN
+  Prometheus     $PROM/alerts
+  Alertmanager   $AM/#/alerts
+TXT
+fi
+cat <<TXT
   The stack stops now. To browse these runs again:
     MLPIPE_ARTIFACTS=$STATE/artifacts bin/mlpipe dev --db $STATE/temporal.db
 TXT

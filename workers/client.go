@@ -19,6 +19,11 @@ import (
 // (go.temporal.io/sdk/contrib/envconfig). Unset, it is the local dev server.
 // A non-empty hostPort overrides the address.
 func Dial(ctx context.Context, hostPort string, logger *slog.Logger) (client.Client, error) {
+	return DialMetrics(ctx, hostPort, logger, nil)
+}
+
+// DialMetrics is Dial with the SDK's metrics going to mh (nil: none).
+func DialMetrics(ctx context.Context, hostPort string, logger *slog.Logger, mh client.MetricsHandler) (client.Client, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("temporal client settings: %w", err)
@@ -28,6 +33,9 @@ func Dial(ctx context.Context, hostPort string, logger *slog.Logger) (client.Cli
 	}
 	if logger != nil {
 		opts.Logger = log.NewStructuredLogger(logger)
+	}
+	if mh != nil {
+		opts.MetricsHandler = mh
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {

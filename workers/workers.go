@@ -23,6 +23,8 @@ func RegisterCPU(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.CanaryRollout, workflow.RegisterOptions{Name: workflows.CanaryRolloutName})
 	w.RegisterWorkflowWithOptions(workflows.ShadowRollout, workflow.RegisterOptions{Name: workflows.ShadowRolloutName})
 	w.RegisterWorkflowWithOptions(workflows.HyperparameterSearch, workflow.RegisterOptions{Name: workflows.HyperparameterSearchName})
+	w.RegisterWorkflowWithOptions(workflows.ModelMonitor, workflow.RegisterOptions{Name: workflows.ModelMonitorName})
+	w.RegisterWorkflowWithOptions(workflows.RetrainLoop, workflow.RegisterOptions{Name: workflows.RetrainLoopName})
 	for name, fn := range map[string]any{
 		"IngestData":        acts.IngestData,
 		"ValidateData":      acts.ValidateData,
@@ -35,6 +37,8 @@ func RegisterCPU(w worker.Registry, acts *activities.Activities) {
 		"AnalyzeRollout":    acts.AnalyzeRollout,
 		"PromoteCandidate":  acts.PromoteCandidate,
 		"RollbackCandidate": acts.RollbackCandidate,
+		"AnalyzeWindow":     acts.AnalyzeWindow,
+		"StartRetraining":   acts.StartRetraining,
 	} {
 		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
@@ -48,6 +52,10 @@ func RegisterGPU(w worker.Registry, acts *activities.Activities) {
 
 // NewCPU builds the worker for mlpipe-cpu.
 func NewCPU(c client.Client, acts *activities.Activities) worker.Worker {
+	if acts.Temporal == nil {
+		// The deployment schedules each production model's monitor with it.
+		acts.Temporal = c
+	}
 	w := worker.New(c, workflows.TaskQueueCPU, worker.Options{Interceptors: []interceptor.WorkerInterceptor{ValidUTF8()}})
 	RegisterCPU(w, acts)
 	return w

@@ -58,6 +58,7 @@ func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
 	rctx := p.activityCtx(ctx, st, TaskQueueCPU, 5*time.Minute, 0, "register "+p.in.Model+" as the candidate")
 	if err := workflow.ExecuteActivity(rctx, a.RegisterCandidate, activities.RegisterCandidateInput{
 		Model: p.in.Model, WorkflowID: p.id, Trained: *m.model, Evaluation: *ev.evaluation,
+		Reference: p.reference(), Target: p.in.Data.Target, Spec: &p.in,
 	}).Get(ctx, &cand); err != nil {
 		return err
 	}
@@ -102,6 +103,7 @@ func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
 	in := activities.DeployModelInput{
 		Model: p.in.Model, Version: cand.Version, WorkflowID: p.id, Trained: *m.model, Evaluation: *ev.evaluation,
 		Approval: approval, GatewayURL: p.in.Deployment.GatewayURL,
+		Reference: p.reference(), Target: p.in.Data.Target, Spec: &p.in,
 	}
 	var res activities.DeployModelResult
 	actx := p.activityCtx(ctx, st, TaskQueueCPU, 5*time.Minute, 0, "register "+p.in.Model+" and promote to production")

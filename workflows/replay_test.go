@@ -46,6 +46,15 @@ import (
 // abort that cancels the call without the marker fails to replay it).
 // canary_v1_gateway_down_aborted.json is MLPIPE_RECORD_ROLLOUT_HISTORY with
 // TestACanaryWhoseGatewayIsDownIsAbortedAndProductionStays.
+//
+// monitor_drift.json is a ModelMonitor run started by its Schedule (the
+// drifted window): MLPIPE_RECORD_MONITOR_HISTORY with
+// TestMonitorScheduleFlagsDriftedTrafficNotClean.
+//
+// retrain_loop_storm.json is the RetrainLoop of an alert storm (100
+// notifications, one retraining, a second incident in the cooldown):
+// MLPIPE_RECORD_LOOP_HISTORY with
+// TestAnAlertStormStartsOneRetrainingThatWaitsAtTheGate.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	require.NoError(t, err)
@@ -65,6 +74,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(HyperparameterSearch, workflow.RegisterOptions{Name: HyperparameterSearchName})
 			r.RegisterWorkflowWithOptions(CanaryRollout, workflow.RegisterOptions{Name: CanaryRolloutName})
 			r.RegisterWorkflowWithOptions(ShadowRollout, workflow.RegisterOptions{Name: ShadowRolloutName})
+			r.RegisterWorkflowWithOptions(ModelMonitor, workflow.RegisterOptions{Name: ModelMonitorName})
+			r.RegisterWorkflowWithOptions(RetrainLoop, workflow.RegisterOptions{Name: RetrainLoopName})
 			// Replayed under its own workflow ID, since child IDs
 			// (ID-search, ID-canary) are derived from it.
 			hist, exec := readHistory(t, f)

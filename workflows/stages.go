@@ -132,7 +132,9 @@ func (p *pipeline) validate(ctx workflow.Context, st spec.Stage) error {
 	// The stage's checks pick among the configured seed checks (all of
 	// them when it lists none). The spec's expectations always run: writing
 	// them is asking for them.
-	in := activities.ValidateDataInput{Dataset: *ds.dataset, Expectations: p.in.Expectations, Checks: p.in.Validation}
+	// Freshness is judged against the pipeline's start, not a worker's clock.
+	in := activities.ValidateDataInput{Dataset: *ds.dataset, Expectations: p.in.Expectations, Checks: p.in.Validation,
+		Now: workflow.GetInfo(ctx).WorkflowStartTime}
 	if len(st.Checks) > 0 {
 		in.Checks = expect.Checks{}
 		for _, c := range st.Checks {

@@ -44,6 +44,15 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	db := fs.String("db", ".mlpipe/temporal.db", "dev server SQLite file (kept across restarts)")
 	cli := fs.String("temporal", "", "Temporal CLI binary (default: beside mlpipe, then PATH)")
 	gwAddr := fs.String("gateway-addr", s.GatewayAddr, "gateway listen address")
+	metricsAddr := fs.String("metrics-addr", "127.0.0.1:9101", "the workers' Temporal SDK metrics endpoint (empty: none)")
+	alertsAddr := fs.String("alerts-addr", "127.0.0.1:9095", "mlpipe alerts receive: Alertmanager's webhook and the monitor's /metrics (empty: none)")
+	promAddr := fs.String("prometheus-addr", "127.0.0.1:9090", "Prometheus' listen address (empty: no Prometheus or Alertmanager)")
+	amAddr := fs.String("alertmanager-addr", "127.0.0.1:9093", "Alertmanager's listen address")
+	alertsSpec := fs.String("alerts-spec", "", "the pipeline spec whose monitoring block gives the alert rules (default "+defaultAlertsSpec+" when it exists)")
+	// A local stack answers in seconds rather than Prometheus' and
+	// Alertmanager's production defaults (1m scrapes, 30s group wait).
+	alertsInterval := fs.String("alerts-interval", "5s", "Prometheus' scrape and rule evaluation interval")
+	groupWait := fs.String("group-wait", "5s", "Alertmanager's group_wait")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -110,7 +119,18 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 		slog.Debug("temporal dev server stopped", "err", exitErr)
 	}()
 
-	c, err := dialWhenUp(ctx, hostPort, exited, func() error { return exitErr }, m)
+	var mh client.MetricsHandler
+	if *metricsAddr != "" {
+		// Metrics are an addition to the stack, never a reason for it not
+		// to start (another `mlpipe dev` may hold the port).
+		mctx, mcancel := context.WithCancel(ctx)
+		defer mcancel() // the endpoint ends with dev, however dev ends
+		if mh, *metricsAddr, err = workers.MetricsEndpoint(mctx, *metricsAddr, m.Logger); err != nil {
+			m.Logger.Warn("the workers run without a metrics endpoint", "error", err)
+			mh, *metricsAddr = nil, ""
+		}
+	}
+	c, err := dialWhenUp(ctx, hostPort, exited, func() error { return exitErr }, m, mh)
 	if err != nil {
 		return fmt.Errorf("%w (server log: %s)", err, logPath)
 	}
@@ -132,7 +152,13 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 	ui := "http://" + net.JoinHostPort(loopbackName(*ip), fmt.Sprint(*uiPort))
 	select {
 	case addr := <-ready:
-		fmt.Fprintf(m.Stdout, "mlpipe dev is up:\n  Temporal   %s\n  Web UI     %s\n  gateway    http://%s (admin token: MLPIPE_ADMIN_TOKEN=%s)\n  artifacts  %s\nCtrl-C stops everything.\n", hostPort, ui, addr, s.AdminToken, s.Artifacts)
+		stopAlerting, extra := m.devAlerting(gctx, devAlertingOptions{
+			Spec: *alertsSpec, Dir: filepath.Join(filepath.Dir(*db), "alerting"), PrometheusAddr: *promAddr,
+			AlertmanagerAddr: *amAddr, ReceiverAddr: *alertsAddr, GatewayAddr: scrapeAddr(addr),
+			WorkerMetrics: *metricsAddr, Interval: *alertsInterval, GroupWait: *groupWait, Client: c,
+		})
+		defer stopAlerting()
+		fmt.Fprintf(m.Stdout, "mlpipe dev is up:\n  Temporal   %s\n  Web UI     %s\n  gateway    http://%s (admin token: MLPIPE_ADMIN_TOKEN=%s)\n%s  artifacts  %s\nCtrl-C stops everything.\n", hostPort, ui, addr, s.AdminToken, extra, s.Artifacts)
 	case err := <-gwErr:
 		return err
 	}
@@ -158,11 +184,11 @@ func (m *Main) dev(ctx context.Context, args []string) error {
 const devAdminToken = "mlpipe-dev"
 
 // dialWhenUp waits for the dev server to answer, or to die.
-func dialWhenUp(ctx context.Context, hostPort string, exited <-chan struct{}, exitErr func() error, m *Main) (client.Client, error) {
+func dialWhenUp(ctx context.Context, hostPort string, exited <-chan struct{}, exitErr func() error, m *Main, mh client.MetricsHandler) (client.Client, error) {
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		c, err := workers.Dial(dctx, hostPort, m.Logger)
+		c, err := workers.DialMetrics(dctx, hostPort, m.Logger, mh)
 		cancel()
 		if err == nil {
 			return c, nil

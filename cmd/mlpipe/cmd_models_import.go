@@ -260,8 +260,8 @@ func readTransform(file string) (*features.Transform, []byte, error) {
 		n += len(c.Outputs)
 	}
 	switch {
-	case tr.Version != features.TransformVersion:
-		return nil, nil, usageErr("--transform %s: version %d; this mlpipe reads version %d (the transform.json of a feature-store version)", file, tr.Version, features.TransformVersion)
+	case tr.Version < features.TransformVersionBasic || tr.Version > features.TransformVersion:
+		return nil, nil, usageErr("--transform %s: version %d; this mlpipe reads version %d or %d (the transform.json of a feature-store version)", file, tr.Version, features.TransformVersionBasic, features.TransformVersion)
 	case len(tr.Columns) == 0 || len(tr.Outputs) == 0:
 		return nil, nil, usageErr("--transform %s: no columns or outputs; give the transform.json of a feature-store version", file)
 	case n != len(tr.Outputs):

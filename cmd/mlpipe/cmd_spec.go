@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -63,6 +64,10 @@ func (m *Main) checkHeader(ctx context.Context, file string, p *spec.Pipeline) e
 	src := p.Data.Source
 	if !strings.HasPrefix(src, "file://") && !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
 		return nil
+	}
+	switch strings.ToLower(filepath.Ext(strings.SplitN(src, "?", 2)[0])) {
+	case ".parquet", ".pq", ".jsonl", ".ndjson", ".json":
+		return nil // no CSV header to read; ingestion checks the columns
 	}
 	header, err := readHeader(ctx, src)
 	if err != nil {

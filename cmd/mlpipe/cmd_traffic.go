@@ -1,20 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/mlpipe/mlpipe/internal/config"
+	"github.com/mlpipe/mlpipe/internal/frame"
+	"github.com/mlpipe/mlpipe/internal/gen"
 	"github.com/mlpipe/mlpipe/internal/traffic"
 )
 
-const trafficUsage = "usage: mlpipe traffic MODEL --csv FILE [--label COLUMN] [--value COLUMN] [--rate 20] [--duration 1m] [--requests N] [--sticky COLUMN] [--gateway URL]"
+const trafficUsage = "usage: mlpipe traffic MODEL --csv FILE [--label COLUMN] [--value COLUMN] [--rate 20] [--duration 1m] [--requests N] [--sticky COLUMN] [--drift KIND:AMOUNT]... [--gateway URL]"
 
 // traffic replays a CSV against the gateway at a steady rate and sends the
 // true labels back as feedback, so a demo's canary has traffic to judge.
@@ -32,6 +36,11 @@ func (m *Main) traffic(ctx context.Context, args []string) error {
 	sticky := fs.String("sticky", "", "column whose value is sent as X-Route-Key, pinning a caller to one variant")
 	every := fs.Duration("progress", 5*time.Second, "print a progress line this often")
 	gw := fs.String("gateway", s.GatewayURL, "gateway URL")
+	var drifts driftFlag
+	fs.Var(&drifts, "drift", "drift the replayed rows: "+gen.DriftUsage+" (repeatable)")
+	driftCol := fs.String("drift-column", "", "column a --drift without its own :COLUMN changes (default: the first that fits)")
+	positive := fs.String("positive", "yes", "the --label value label_shift moves rows towards")
+	driftSeed := fs.Int64("drift-seed", 1, "random seed for the rows --drift changes")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -43,6 +52,10 @@ func (m *Main) traffic(ctx context.Context, args []string) error {
 		*duration = time.Minute
 	}
 	rows, err := csvRows(*csvPath, -1)
+	if len(drifts) > 0 {
+		o := gen.DriftOptions{Label: *label, Positive: *positive, Seed: *driftSeed}
+		rows, err = driftedRows(*csvPath, drifts.withColumn(*driftCol), o)
+	}
 	if err != nil {
 		return err
 	}
@@ -63,6 +76,33 @@ func (m *Main) traffic(ctx context.Context, args []string) error {
 		return fmt.Errorf("every request failed; the first: %s", res.FirstError)
 	}
 	return nil
+}
+
+// driftedRows reads a CSV as csvRows does, with the drifts applied to its
+// cells first.
+func driftedRows(path string, drifts []gen.Drift, o gen.DriftOptions) ([]map[string]any, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	if err := gen.DriftCSV(f, &buf, drifts, o); err != nil {
+		return nil, usageErr("%s: %v", path, err)
+	}
+	fr, err := frame.ReadCSV(&buf, frame.ReadOptions{Source: path + " (drifted)"})
+	if err != nil {
+		return nil, err
+	}
+	rows := fr.Records(-1)
+	for _, row := range rows {
+		for _, c := range fr.Names() {
+			if _, ok := row[c]; !ok {
+				row[c] = nil
+			}
+		}
+	}
+	return rows, nil
 }
 
 func bounds(o traffic.Options) string {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/mlpipe/mlpipe/internal/config"
 	"github.com/mlpipe/mlpipe/workers"
 )
@@ -13,6 +15,7 @@ func (m *Main) worker(ctx context.Context, args []string) error {
 	queue := fs.String("queue", "cpu", "task queue: cpu (mlpipe-cpu) or gpu (mlpipe-gpu)")
 	slots := fs.Int("slots", 0, "fits running at once on the gpu queue (default: one per CUDA device, or one per CPU core on the CPU build)")
 	prefetch := fs.Int("prefetch", workers.PrefetchPerSlot, "training activities held beyond the slots, ready to fit when a slot frees, while fits take under 10s (-1: one per slot; 0: none)")
+	metricsAddr := fs.String("metrics-addr", "", "serve the Temporal SDK's worker metrics on HOST:PORT/metrics for Prometheus (e.g. 127.0.0.1:9101)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -21,7 +24,13 @@ func (m *Main) worker(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := workers.Dial(ctx, "", m.Logger)
+	var mh client.MetricsHandler
+	if *metricsAddr != "" {
+		if mh, _, err = workers.MetricsEndpoint(ctx, *metricsAddr, m.Logger); err != nil {
+			return err
+		}
+	}
+	c, err := workers.DialMetrics(ctx, "", m.Logger, mh)
 	if err != nil {
 		return err
 	}

@@ -35,12 +35,22 @@ Usage:
   mlpipe models show NAME[@VERSION|@ALIAS]  one version: lineage, metrics, approval
   mlpipe models import MODEL --xgboost model.json --transform transform.json --as NAME
                                           register an XGBoost model as the candidate
+  mlpipe validate --suite suite.yaml DATA [--json] [--doc out.html]
+                                          run expectations on a local CSV/Parquet/JSONL file (exit 1: failed)
+  mlpipe features ls [--pipeline P]       feature-store versions: rows, features, when
+  mlpipe features show VERSION            one version's manifest and its transform per column
   mlpipe rollout status ID [--follow]     follow a canary or shadow rollout
   mlpipe rollout pause|resume|promote|abort ID --as NAME   steer it
   mlpipe traffic MODEL --csv FILE --label COL   replay rows against the gateway, with feedback
+  mlpipe monitor start|pause|resume|run MODEL [--every 15m]   a production model's ModelMonitor schedule
+  mlpipe monitor ls | report MODEL        the monitors, and a model's latest verdict and snapshot
+  mlpipe alerts receive [--addr HOST:PORT]   Alertmanager's webhook: alerts to each model's retraining loop
+  mlpipe alerts status MODEL              a model's alerts, retrainings and cooldown
+  mlpipe alerts render -f pipeline.yaml --out DIR   Prometheus rules and configs, Alertmanager routing
   mlpipe worker --queue cpu|gpu           run a worker on mlpipe-cpu or mlpipe-gpu
   mlpipe serve [--addr HOST:PORT] [--max-rows N] [--max-rows-in-flight N]
-                                          serve production models over HTTP
+        [--log-flush-interval 1s] [--log-flush-rows N] [--log-retention 720h] [--replica NAME]
+                                          serve production models over HTTP, logging every prediction
   mlpipe dev                              run a Temporal dev server, both workers and the gateway
   mlpipe gen churn|plans --rows N --seed S   write example data: churn (binary) or plans (3 classes)
   mlpipe predict MODEL --rows JSON        ask the gateway for predictions
@@ -79,6 +89,10 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		"spec": m.spec, "run": m.run, "status": m.status, "approve": m.approve, "reject": m.reject,
 		"worker": m.worker, "serve": m.serve, "dev": m.dev, "gen": m.gen, "predict": m.predict,
 		"report": m.report, "models": m.models, "rollout": m.rollout, "traffic": m.traffic,
+		"monitor":  m.monitor,
+		"features": m.featuresCmd,
+		"validate": m.validate,
+		"alerts":   m.alerts,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

@@ -16,6 +16,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/bundle"
 	"github.com/mlpipe/mlpipe/internal/config"
+	"github.com/mlpipe/mlpipe/internal/inferlog"
 	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/registry"
 	"github.com/mlpipe/mlpipe/internal/serving"
@@ -89,7 +90,8 @@ func runGateway(ctx context.Context, s config.Settings, addr string, logger *slo
 	if err != nil {
 		return fmt.Errorf("artifact store %s: %w", s.Artifacts, err)
 	}
-	opts := serving.Options{RefreshInterval: s.Refresh, Logger: logger, AdminToken: s.AdminToken}
+	opts := serving.Options{RefreshInterval: s.Refresh, Logger: logger, AdminToken: s.AdminToken,
+		InferenceLog: inferlog.WriterOptions{Store: store}}
 	for _, t := range tune {
 		t(&opts)
 	}

@@ -13,17 +13,42 @@ import (
 
 // args is the argument map of an expectation as written in a spec.
 type args struct {
-	Column   string   `yaml:"column,omitempty" json:"column,omitempty"`
-	MinValue *float64 `yaml:"min_value,omitempty" json:"min_value,omitempty"`
-	MaxValue *float64 `yaml:"max_value,omitempty" json:"max_value,omitempty"`
-	ValueSet []any    `yaml:"value_set,omitempty" json:"value_set,omitempty"`
-	Mostly   *float64 `yaml:"mostly,omitempty" json:"mostly,omitempty"`
+	Column          string   `yaml:"column,omitempty" json:"column,omitempty"`
+	MinValue        *float64 `yaml:"min_value,omitempty" json:"min_value,omitempty"`
+	MaxValue        *float64 `yaml:"max_value,omitempty" json:"max_value,omitempty"`
+	StrictMin       bool     `yaml:"strict_min,omitempty" json:"strict_min,omitempty"`
+	StrictMax       bool     `yaml:"strict_max,omitempty" json:"strict_max,omitempty"`
+	ValueSet        []any    `yaml:"value_set,omitempty" json:"value_set,omitempty"`
+	Mostly          *float64 `yaml:"mostly,omitempty" json:"mostly,omitempty"`
+	Regex           string   `yaml:"regex,omitempty" json:"regex,omitempty"`
+	Type            string   `yaml:"type_,omitempty" json:"type_,omitempty"`
+	ColumnList      []string `yaml:"column_list,omitempty" json:"column_list,omitempty"`
+	ExactMatch      *bool    `yaml:"exact_match,omitempty" json:"exact_match,omitempty"`
+	ColumnA         string   `yaml:"column_A,omitempty" json:"column_A,omitempty"`
+	ColumnB         string   `yaml:"column_B,omitempty" json:"column_B,omitempty"`
+	OrEqual         bool     `yaml:"or_equal,omitempty" json:"or_equal,omitempty"`
+	Threshold       *float64 `yaml:"threshold,omitempty" json:"threshold,omitempty"`
+	RowCondition    string   `yaml:"row_condition,omitempty" json:"row_condition,omitempty"`
+	ConditionParser string   `yaml:"condition_parser,omitempty" json:"condition_parser,omitempty"`
+	Severity        string   `yaml:"severity,omitempty" json:"severity,omitempty"`
 }
 
-var argNames = []string{"column", "max_value", "min_value", "mostly", "value_set"}
+var argNames = []string{"column", "column_A", "column_B", "column_list", "condition_parser", "exact_match",
+	"max_value", "min_value", "mostly", "or_equal", "regex", "row_condition", "severity", "strict_max",
+	"strict_min", "threshold", "type_", "value_set"}
 
 func (a args) toExpectation(typ string) (Expectation, error) {
-	e := Expectation{Type: typ, Column: a.Column, Min: a.MinValue, Max: a.MaxValue, Mostly: a.Mostly}
+	e := Expectation{
+		Type: typ, Column: a.Column, Min: a.MinValue, Max: a.MaxValue, StrictMin: a.StrictMin, StrictMax: a.StrictMax,
+		Mostly: a.Mostly, Regex: a.Regex, TypeName: a.Type, ColumnList: a.ColumnList, ExactMatch: a.ExactMatch,
+		ColumnA: a.ColumnA, ColumnB: a.ColumnB, OrEqual: a.OrEqual, Threshold: a.Threshold,
+		RowCondition: a.RowCondition, Severity: a.Severity,
+	}
+	// Great Expectations parses row_condition as pandas or Spark; mlpipe
+	// reads it as SQL, and says so rather than misreading another syntax.
+	if p := a.ConditionParser; p != "" && p != "sql" {
+		return Expectation{}, fmt.Errorf("expectation %s: condition_parser %q is not supported: row_condition is a SQL boolean expression over column names (condition_parser: sql, or leave it out)", e.Name(), p)
+	}
 	if a.ValueSet != nil {
 		e.ValueSet = make([]string, len(a.ValueSet))
 		for i, v := range a.ValueSet {
@@ -60,7 +85,12 @@ func setValue(v any) (string, error) {
 }
 
 func fromExpectation(e Expectation) args {
-	a := args{Column: e.Column, MinValue: e.Min, MaxValue: e.Max, Mostly: e.Mostly}
+	a := args{
+		Column: e.Column, MinValue: e.Min, MaxValue: e.Max, StrictMin: e.StrictMin, StrictMax: e.StrictMax,
+		Mostly: e.Mostly, Regex: e.Regex, Type: e.TypeName, ColumnList: e.ColumnList, ExactMatch: e.ExactMatch,
+		ColumnA: e.ColumnA, ColumnB: e.ColumnB, OrEqual: e.OrEqual, Threshold: e.Threshold,
+		RowCondition: e.RowCondition, Severity: e.Severity,
+	}
 	if e.ValueSet != nil {
 		a.ValueSet = make([]any, len(e.ValueSet))
 		for i, s := range e.ValueSet {

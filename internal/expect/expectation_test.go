@@ -109,3 +109,55 @@ func TestValidateAllNamesPosition(t *testing.T) {
 	err := ValidateAll([]Expectation{{Type: ColumnToExist, Column: "a"}, {Type: ValuesUnique}})
 	assert.EqualError(t, err, "expectations[2]: expectation expect_column_values_to_be_unique: column is required")
 }
+
+// Great Expectations' arguments decode from YAML and survive the JSON
+// workflow input.
+func TestNewArgumentsRoundTrip(t *testing.T) {
+	in := `
+- expect_column_values_to_match_regex: {column: code, regex: "^[A-Z]{2}-\\d+$", mostly: 0.9, severity: warning}
+- expect_column_values_to_be_between: {column: age, min_value: 0, strict_min: true, row_condition: "plan = 'basic'", condition_parser: sql}
+- expect_column_pair_values_a_to_be_greater_than_b: {column_A: spend, column_B: budget, or_equal: true}
+- expect_table_columns_to_match_set: {column_list: [a, b], exact_match: false}
+- expect_column_values_to_be_of_type: {column: age, type_: float}
+- expect_column_psi_to_be_less_than: {column: age, threshold: 0.1}
+`
+	var exps []Expectation
+	require.NoError(t, yaml.Unmarshal([]byte(in), &exps))
+	want := []Expectation{
+		{Type: ValuesMatchRegex, Column: "code", Regex: `^[A-Z]{2}-\d+$`, Mostly: fp(0.9), Severity: SeverityWarning},
+		{Type: ValuesBetween, Column: "age", Min: fp(0), StrictMin: true, RowCondition: "plan = 'basic'"},
+		{Type: PairAGreaterThanB, ColumnA: "spend", ColumnB: "budget", OrEqual: true},
+		{Type: TableColumnsMatchSet, ColumnList: []string{"a", "b"}, ExactMatch: bp(false)},
+		{Type: ValuesOfType, Column: "age", TypeName: "float"},
+		{Type: PSILessThan, Column: "age", Threshold: fp(0.1)},
+	}
+	assert.Equal(t, want, exps)
+	js, err := json.Marshal(exps)
+	require.NoError(t, err)
+	var back []Expectation
+	require.NoError(t, json.Unmarshal(js, &back))
+	assert.Equal(t, want, back)
+}
+
+func TestNewArgumentErrors(t *testing.T) {
+	cases := map[string]struct{ yaml, want string }{
+		"pandas parser": {`- expect_column_values_to_not_be_null: {column: a, row_condition: 'a > 1', condition_parser: pandas}`,
+			`condition_parser "pandas" is not supported: row_condition is a SQL boolean expression over column names`},
+		"severity":  {`- expect_column_values_to_not_be_null: {column: a, severity: fatal}`, `severity "fatal" is unknown: use error or warning`},
+		"bad regex": {`- expect_column_values_to_match_regex: {column: a, regex: "a(b"}`, `regex "a(b" is not a valid regular expression (RE2 syntax): missing closing ): ` + "`a(b`"},
+		"type_":     {`- expect_column_values_to_be_of_type: {column: a, type_: purple}`, `type_ "purple" is unknown: use one of float, int, string, time, bool`},
+		"pair":      {`- expect_column_pair_values_a_to_be_greater_than_b: {column_A: a}`, "column_A and column_B are both required"},
+		"psi":       {`- expect_column_psi_to_be_less_than: {column: a, threshold: 0}`, "threshold must be greater than 0, got 0"},
+		"filter on table": {`- expect_table_columns_to_match_set: {column_list: [a], row_condition: "a > 1"}`,
+			"row_condition is not used by this expectation"},
+		"statement": {`- expect_column_values_to_not_be_null: {column: a, row_condition: "1=1; DELETE FROM t"}`, `may not contain ';'`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var exps []Expectation
+			err := yaml.Unmarshal([]byte(tc.yaml), &exps)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}

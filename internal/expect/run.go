@@ -1,239 +1,221 @@
 package expect
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/mlpipe/mlpipe/internal/frame"
+	"github.com/mlpipe/mlpipe/internal/profile"
 )
 
-// Run evaluates every expectation and check against f. It never fails:
-// a bad argument, a missing column or a wrong kind becomes a failed result,
-// so a user sees all problems at once. now is the reference for freshness;
-// callers pass it in so runs are reproducible.
-func Run(f *frame.Frame, exps []Expectation, checks Checks, now time.Time) Report {
-	var results []Result
-	for _, e := range exps {
-		results = append(results, evaluate(f, e))
+// Data is the relation a suite runs on.
+type Data struct {
+	DB *sql.DB
+	// Relation is a SQL relation: a table name (quoted) or a table
+	// function such as read_parquet('/path/file.parquet').
+	Relation string
+	// Name is what the report calls the data (its URI).
+	Name string
+}
+
+// Env is what a run needs beside the data.
+type Env struct {
+	// Now is the reference time for freshness: the pipeline's start time,
+	// so a retried or replayed run judges the same data the same way.
+	Now time.Time
+	// ModTime is the source's modification time, the freshness of data
+	// with no timestamp column; zero when the source does not report one.
+	ModTime time.Time
+	// Reference is the profile expect_column_psi_to_be_less_than compares
+	// with; nil skips those expectations.
+	Reference *profile.Profile
+	// NotNumbers, per text column that is mostly numbers, says which cells
+	// are not (the loader knows, from reading the file); a check that
+	// needs a number quotes it.
+	NotNumbers map[string]string
+}
+
+// SuiteError is a suite that does not fit the data: an expectation on a
+// missing column, on a column of the wrong type, a row_condition that does
+// not bind. It is found before any row is scanned, and lists every problem.
+type SuiteError struct {
+	Problems []string
+}
+
+func (e *SuiteError) Error() string {
+	return "the expectation suite does not fit the data: " + strings.Join(e.Problems, "; ")
+}
+
+// IsSuiteError reports whether err is (or wraps) a SuiteError.
+func IsSuiteError(err error) bool {
+	var se *SuiteError
+	return errors.As(err, &se)
+}
+
+// Evaluate runs every expectation and check on the data. The aggregates of
+// every expectation are computed in one scan (a single SELECT with a
+// FILTER clause per row_condition); uniqueness takes one grouped query per
+// expectation, and samples of unexpected values are fetched only for
+// expectations that failed, at most 20 each.
+//
+// A suite that does not fit the data returns a *SuiteError before any row
+// is read; other errors are the engine's.
+func Evaluate(ctx context.Context, d Data, exps []Expectation, checks Checks, env Env) (Report, error) {
+	if err := ValidateAll(exps); err != nil {
+		return Report{}, &SuiteError{Problems: strings.Split(err.Error(), "\n")}
 	}
-	if len(checks.Schema) > 0 {
-		results = append(results, runSchema(f, checks.Schema)...)
+	if err := checks.Validate(); err != nil {
+		return Report{}, &SuiteError{Problems: []string{err.Error()}}
 	}
-	if checks.Completeness != nil {
-		results = append(results, runCompleteness(f, checks.Completeness)...)
+	cols, err := describe(ctx, d.DB, "SELECT * FROM "+d.Relation)
+	if err != nil {
+		return Report{}, fmt.Errorf("read the columns of %s: %w", d.Name, err)
 	}
-	if checks.Freshness != nil {
-		results = append(results, runFreshness(f, checks.Freshness, now))
+	r := &runner{ctx: ctx, d: d, env: env, cols: cols}
+	if err := r.preflight(exps); err != nil {
+		return Report{}, err
 	}
-	rep := Report{Evaluated: len(results), Results: results}
-	for _, r := range results {
-		if !r.Success {
-			rep.Failed++
+	plans := make([]*plan, 0, len(exps))
+	for i, e := range exps {
+		plans = append(plans, r.compile(i, e))
+	}
+	checkPlans := r.compileChecks(checks)
+	r.aggs = append(r.aggs, "count(*)")
+	rowsIdx := len(r.aggs) - 1
+	vals, err := r.scan()
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Meta: ReportMeta{Data: d.Name, Rows: asInt(vals[rowsIdx]), RunTime: env.Now}}
+	for _, c := range cols {
+		rep.Meta.Columns = append(rep.Meta.Columns, ColumnType{Name: c.name, Type: c.typ})
+	}
+	for _, p := range plans {
+		res, err := p.finish(vals)
+		if err != nil {
+			return Report{}, fmt.Errorf("%s %s: %w", p.where, p.e.Type, err)
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	for _, p := range checkPlans {
+		res, err := p(vals)
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Results = append(rep.Results, res...)
+	}
+	rep.tally()
+	return rep, nil
+}
+
+// column is one column of the data.
+type column struct {
+	name, typ string
+}
+
+func describe(ctx context.Context, db *sql.DB, query string) ([]column, error) {
+	rows, err := db.QueryContext(ctx, "DESCRIBE "+query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []column
+	for rows.Next() {
+		dest := make([]any, len(names))
+		ptrs := make([]any, len(names))
+		for i := range dest {
+			ptrs[i] = &dest[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		out = append(out, column{name: fmt.Sprint(dest[0]), typ: fmt.Sprint(dest[1])})
+	}
+	return out, rows.Err()
+}
+
+// runner holds one run: the columns, and the aggregates of the one scan.
+type runner struct {
+	ctx  context.Context
+	d    Data
+	env  Env
+	cols []column
+	aggs []string
+}
+
+// agg adds an aggregate to the scan and returns its position.
+// The same aggregate asked for twice (every expectation's element count)
+// is computed once.
+func (r *runner) agg(expr string) int {
+	for i, a := range r.aggs {
+		if a == expr {
+			return i
 		}
 	}
-	rep.Success = rep.Failed == 0
-	return rep
+	r.aggs = append(r.aggs, expr)
+	return len(r.aggs) - 1
 }
 
-func evaluate(f *frame.Frame, e Expectation) Result {
-	r := Result{Expectation: e.Type, Column: e.Column, ElementCount: f.NumRows()}
-	if err := e.Validate(); err != nil {
-		r.Observed = err.Error()
-		return r
-	}
-	if e.Type == TableRowCountBetween {
-		n := float64(f.NumRows())
-		r.Success = within(n, e.Min, e.Max)
-		r.Observed = fmt.Sprintf("row count %d %s", f.NumRows(), boundsText(r.Success, e.Min, e.Max))
-		return r
-	}
-	c, ok := f.Col(e.Column)
-	if !ok {
-		return missingColumn(e.Type, e.Column, f)
-	}
-	switch e.Type {
-	case ColumnToExist:
-		r.Success = true
-		r.Observed = "column exists"
-		return r
-	case ValuesNotNull:
-		return notNull(r, c, e)
-	case ValuesBetween:
-		if c.Kind != frame.Float {
-			r.Observed = fmt.Sprintf("column is %s, between needs a float column", c.Kind) + notNumbers(c)
-			return r
-		}
-		return perValue(r, c, e, func(i int) bool { return within(c.Floats[i], e.Min, e.Max) },
-			"outside "+rangeText(e.Min, e.Max))
-	case ValuesInSet:
-		in := setMatcher(c, e.ValueSet)
-		return perValue(r, c, e, in, "not in ["+strings.Join(e.ValueSet, ", ")+"]")
-	case ValuesUnique:
-		return unique(r, c, e)
-	case MeanBetween:
-		return mean(r, c, e)
-	}
-	r.Observed = "unsupported expectation" // unreachable: Validate knows the types
-	return r
-}
-
-func missingColumn(check, name string, f *frame.Frame) Result {
-	return Result{
-		Expectation:  check,
-		Column:       name,
-		ElementCount: f.NumRows(),
-		Observed:     fmt.Sprintf("column not found (columns: %s)", strings.Join(f.Names(), ", ")),
-	}
-}
-
-func notNull(r Result, c *frame.Column, e Expectation) Result {
-	for i, isNull := range c.Null {
-		if isNull {
-			r.UnexpectedCount++
-			if len(r.PartialUnexpected) < maxPartial {
-				r.PartialUnexpected = append(r.PartialUnexpected, "row "+strconv.Itoa(i+1))
-			}
+func (r *runner) col(name string) (column, bool) {
+	for _, c := range r.cols {
+		if c.name == name {
+			return c, true
 		}
 	}
-	if r.ElementCount > 0 {
-		r.UnexpectedPercent = 100 * float64(r.UnexpectedCount) / float64(r.ElementCount)
-	}
-	r.Success = passes(r.ElementCount-r.UnexpectedCount, r.ElementCount, e.Mostly)
-	r.Observed = fmt.Sprintf("%s%% null%s", fmtPct(r.UnexpectedPercent), mostlyText(e.Mostly))
-	return r
+	return column{}, false
 }
 
-// perValue applies ok to every non-null row; nulls are neither expected nor
-// unexpected, as in Great Expectations.
-func perValue(r Result, c *frame.Column, e Expectation, ok func(int) bool, what string) Result {
-	nonNull := 0
-	for i, isNull := range c.Null {
-		if isNull {
-			continue
+func (r *runner) names() string {
+	n := make([]string, len(r.cols))
+	for i, c := range r.cols {
+		n[i] = c.name
+	}
+	return strings.Join(n, ", ")
+}
+
+func (r *runner) scan() ([]any, error) {
+	q := "SELECT " + strings.Join(r.aggs, ",\n  ") + "\nFROM " + r.d.Relation
+	vals := make([]any, len(r.aggs))
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := r.d.DB.QueryRowContext(r.ctx, q).Scan(ptrs...); err != nil {
+		return nil, fmt.Errorf("scan %s: %w", r.d.Name, err)
+	}
+	return vals, nil
+}
+
+// list runs a query returning one column and returns its values.
+func (r *runner) list(q string) ([]any, error) {
+	rows, err := r.d.DB.QueryContext(r.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []any
+	for rows.Next() {
+		var v any
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
 		}
-		nonNull++
-		if !ok(i) {
-			r.UnexpectedCount++
-			if len(r.PartialUnexpected) < maxPartial {
-				r.PartialUnexpected = append(r.PartialUnexpected, c.Format(i))
-			}
-		}
+		out = append(out, jsonValue(v))
 	}
-	if nonNull > 0 {
-		r.UnexpectedPercent = 100 * float64(r.UnexpectedCount) / float64(nonNull)
-	}
-	r.Success = passes(nonNull-r.UnexpectedCount, nonNull, e.Mostly)
-	r.Observed = fmt.Sprintf("%s%% of %d non-null values %s%s", fmtPct(r.UnexpectedPercent), nonNull, what, mostlyText(e.Mostly))
-	return r
+	return out, rows.Err()
 }
 
-func unique(r Result, c *frame.Column, e Expectation) Result {
-	counts := make(map[string]int, len(c.Null))
-	for i, isNull := range c.Null {
-		if !isNull {
-			counts[c.Format(i)]++
-		}
+// one runs a query returning one value.
+func (r *runner) one(q string) (any, error) {
+	var v any
+	if err := r.d.DB.QueryRowContext(r.ctx, q).Scan(&v); err != nil {
+		return nil, err
 	}
-	// Every occurrence of a repeated value is unexpected, as in Great
-	// Expectations; that makes unexpected counts add up to rows to inspect.
-	return perValue(r, c, e, func(i int) bool { return counts[c.Format(i)] == 1 }, "duplicated")
-}
-
-func mean(r Result, c *frame.Column, e Expectation) Result {
-	if c.Kind != frame.Float {
-		r.Observed = fmt.Sprintf("column is %s, mean needs a float column", c.Kind) + notNumbers(c)
-		return r
-	}
-	sum, n := 0.0, 0
-	for i, v := range c.Floats {
-		if !c.Null[i] {
-			sum += v
-			n++
-		}
-	}
-	if n == 0 {
-		r.Observed = "no non-null values"
-		return r
-	}
-	m := sum / float64(n)
-	r.Success = within(m, e.Min, e.Max)
-	r.Observed = fmt.Sprintf("mean %.6g %s", m, boundsText(r.Success, e.Min, e.Max))
-	return r
-}
-
-// setMatcher compares values as they are written in the file; on a float
-// column a set entry also matches numerically, so value_set: ["1.0"] matches 1.
-func setMatcher(c *frame.Column, set []string) func(int) bool {
-	strs := make(map[string]bool, len(set))
-	nums := make(map[float64]bool, len(set))
-	for _, s := range set {
-		strs[s] = true
-		if v, err := strconv.ParseFloat(s, 64); err == nil {
-			nums[v] = true
-		}
-	}
-	if c.Kind == frame.Float {
-		return func(i int) bool { return nums[c.Floats[i]] }
-	}
-	return func(i int) bool { return strs[c.Format(i)] }
-}
-
-// passes applies mostly: with no values there is nothing to fail.
-func passes(good, total int, mostly *float64) bool {
-	if total == 0 {
-		return true
-	}
-	need := 1.0
-	if mostly != nil {
-		need = *mostly
-	}
-	return float64(good)/float64(total) >= need
-}
-
-func within(v float64, lo, hi *float64) bool {
-	if math.IsNaN(v) {
-		return false
-	}
-	return (lo == nil || v >= *lo) && (hi == nil || v <= *hi)
-}
-
-func rangeText(lo, hi *float64) string {
-	l, h := "-inf", "+inf"
-	if lo != nil {
-		l = strconv.FormatFloat(*lo, 'g', -1, 64)
-	}
-	if hi != nil {
-		h = strconv.FormatFloat(*hi, 'g', -1, 64)
-	}
-	return "[" + l + ", " + h + "]"
-}
-
-func boundsText(ok bool, lo, hi *float64) string {
-	if ok {
-		return "within " + rangeText(lo, hi)
-	}
-	return "outside " + rangeText(lo, hi)
-}
-
-func mostlyText(mostly *float64) string {
-	if mostly == nil {
-		return ""
-	}
-	return fmt.Sprintf(", mostly %g", *mostly)
-}
-
-func fmtPct(p float64) string {
-	return strconv.FormatFloat(p, 'g', 4, 64)
-}
-
-// notNumbers says which cells kept a numeric-looking column from being read
-// as float, when that is why it is not float.
-func notNumbers(c *frame.Column) string {
-	if why := frame.NotNumbers(c); why != "" {
-		return ": " + why
-	}
-	return ""
+	return v, nil
 }

@@ -3,6 +3,7 @@ package features
 import (
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/mlpipe/mlpipe/internal/frame"
 )
@@ -42,74 +43,41 @@ func (t *Transform) Apply(f *frame.Frame) (X []float64, y []float64, err error) 
 
 func (fc *FittedColumn) applyColumn(c *frame.Column, X []float64, w, off int) error {
 	allNull := c.Kind != fc.Kind
-	n := len(c.Null)
-	switch {
-	case fc.numeric():
-		for r := 0; r < n; r++ {
-			var v float64
-			null := allNull || c.Null[r]
+	n, width := len(c.Null), len(fc.Outputs)
+	var index map[string]int
+	if fc.Kind == frame.String {
+		index = fc.categoryIndex()
+	}
+	for r := 0; r < n; r++ {
+		null := allNull || c.Null[r]
+		dst := X[r*w+off : r*w+off+width]
+		var err error
+		switch fc.Kind {
+		case frame.Time:
+			var ts time.Time
 			if !null {
-				if fc.Kind == frame.Time {
-					v = fc.ageDays(c.Times[r])
-				} else {
-					v = c.Floats[r]
-					null = math.IsNaN(v)
-				}
+				ts = c.Times[r]
 			}
-			out, err := fc.encodeNumber(v, null)
-			if err != nil {
-				return fmt.Errorf("row %d, column %q: %w", r+1, fc.Column, err)
-			}
-			X[r*w+off] = out
-		}
-	default:
-		index := fc.categoryIndex()
-		for r := 0; r < n; r++ {
+			err = fc.encodeTime(ts, null, dst)
+		case frame.String:
 			var s string
-			if !allNull {
+			if !null {
 				s = c.Strings[r]
 			}
-			if j := fc.encodeCategory(index, s, allNull || c.Null[r]); j >= 0 {
-				X[r*w+off+j] = 1
+			err = fc.encodeString(index, s, null, dst)
+		default:
+			var v float64
+			if !null {
+				v = c.Floats[r]
+				null = math.IsNaN(v)
 			}
+			dst[0], err = fc.encodeNumber(v, null)
+		}
+		if err != nil {
+			return fmt.Errorf("row %d, column %q: %w", r+1, fc.Column, err)
 		}
 	}
 	return nil
-}
-
-// encodeNumber imputes and scales one numeric value.
-func (fc *FittedColumn) encodeNumber(v float64, null bool) (float64, error) {
-	if null {
-		if fc.Impute == None {
-			return 0, fmt.Errorf("value is null and impute is none; set impute (mean, median, most_frequent or constant) for this column")
-		}
-		v = fc.FillValue
-	}
-	return fc.scale(v), nil
-}
-
-// encodeCategory returns the one-hot position of a value, or -1 for none.
-func (fc *FittedColumn) encodeCategory(index map[string]int, s string, null bool) int {
-	if null {
-		if fc.Impute == None {
-			return -1
-		}
-		s = fc.FillCategory
-	}
-	if j, ok := index[s]; ok {
-		return j
-	}
-	return -1
-}
-
-// categoryIndex is built per call rather than cached so a Transform stays
-// plain data that is safe to share between goroutines.
-func (fc *FittedColumn) categoryIndex() map[string]int {
-	index := make(map[string]int, len(fc.Categories))
-	for j, s := range fc.Categories {
-		index[s] = j
-	}
-	return index
 }
 
 func (t *Transform) labels(tc *frame.Column) ([]float64, error) {

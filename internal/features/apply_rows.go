@@ -21,56 +21,63 @@ func (t *Transform) ApplyRows(rows []map[string]any) ([]float64, error) {
 	off := 0
 	for ci := range t.Columns {
 		fc := &t.Columns[ci]
+		width := len(fc.Outputs)
 		var index map[string]int
-		if !fc.numeric() {
+		if fc.Kind == frame.String {
 			index = fc.categoryIndex()
 		}
 		for r, row := range rows {
 			raw := row[fc.Column]
-			if fc.numeric() {
-				v, null, err := fc.rawNumber(raw)
-				if err == nil {
-					v, err = fc.encodeNumber(v, null)
+			dst := X[r*w+off : r*w+off+width]
+			var err error
+			switch fc.Kind {
+			case frame.Time:
+				var ts time.Time
+				var null bool
+				if ts, null, err = rawTime(raw); err == nil {
+					err = fc.encodeTime(ts, null, dst)
 				}
-				if err != nil {
-					return nil, fmt.Errorf("features: rows[%d].%s: %w", r, fc.Column, err)
+			case frame.String:
+				var s string
+				var null bool
+				if s, null, err = rawString(raw); err == nil {
+					err = fc.encodeString(index, s, null, dst)
 				}
-				X[r*w+off] = v
-				continue
+			default:
+				var v float64
+				var null bool
+				if v, null, err = rawNumber(raw); err == nil {
+					dst[0], err = fc.encodeNumber(v, null)
+				}
 			}
-			s, null, err := rawString(raw)
 			if err != nil {
 				return nil, fmt.Errorf("features: rows[%d].%s: %w", r, fc.Column, err)
 			}
-			if j := fc.encodeCategory(index, s, null); j >= 0 {
-				X[r*w+off+j] = 1
-			}
 		}
-		off += len(fc.Outputs)
+		off += width
 	}
 	return X, nil
 }
 
-// rawNumber reads a numeric (or, for time columns, age_days) value.
-func (fc *FittedColumn) rawNumber(raw any) (v float64, null bool, err error) {
-	if fc.Kind == frame.Time {
-		switch x := raw.(type) {
-		case nil:
-			return 0, true, nil
-		case string:
-			if frame.IsNullToken(x) {
-				return 0, true, nil
-			}
-			ts, err := frame.ParseTime(x)
-			if err != nil {
-				return 0, false, err
-			}
-			return fc.ageDays(ts), false, nil
-		case time.Time:
-			return fc.ageDays(x), false, nil
+// rawTime reads a timestamp as Apply would see it in a CSV cell.
+func rawTime(raw any) (ts time.Time, null bool, err error) {
+	switch x := raw.(type) {
+	case nil:
+		return ts, true, nil
+	case string:
+		if frame.IsNullToken(x) {
+			return ts, true, nil
 		}
-		return 0, false, fmt.Errorf("%v (%T) is not a timestamp; send an RFC3339 string", raw, raw)
+		ts, err := frame.ParseTime(x)
+		return ts, false, err
+	case time.Time:
+		return x, false, nil
 	}
+	return ts, false, fmt.Errorf("%v (%T) is not a timestamp; send an RFC3339 string", raw, raw)
+}
+
+// rawNumber reads a numeric value as Apply would see it in a CSV cell.
+func rawNumber(raw any) (v float64, null bool, err error) {
 	switch x := raw.(type) {
 	case nil:
 		return 0, true, nil

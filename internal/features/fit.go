@@ -23,7 +23,7 @@ func Fit(train *frame.Frame, s Spec) (*Transform, error) {
 	}
 	tc, _ := train.Col(s.Target)
 	t := &Transform{
-		Version:    TransformVersion,
+		Version:    TransformVersionBasic,
 		Target:     s.Target,
 		TargetKind: tc.Kind,
 		Classes:    labels.classes,
@@ -34,10 +34,13 @@ func Fit(train *frame.Frame, s Spec) (*Transform, error) {
 	for _, r := range cols {
 		c, _ := train.Col(r.Column)
 		fc := FittedColumn{Column: r.Column, Kind: r.kind, Impute: r.Impute, Scale: r.Scale, Encode: r.Encode}
+		if r.Transforms.usesNew() {
+			t.Version = TransformVersion
+		}
 		if fc.numeric() {
-			err = fitNumeric(&fc, c, r.Fill)
+			err = fitNumeric(&fc, c, r.Fill, r.Transforms)
 		} else {
-			err = fitCategorical(&fc, c, r.Fill)
+			err = fitCategorical(&fc, c, r.Fill, r.Transforms)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("features: fit column %q: %w", r.Column, err)
@@ -48,7 +51,7 @@ func Fit(train *frame.Frame, s Spec) (*Transform, error) {
 	return t, nil
 }
 
-func fitNumeric(fc *FittedColumn, c *frame.Column, fill string) error {
+func fitNumeric(fc *FittedColumn, c *frame.Column, fill string, tf Transforms) error {
 	vals := make([]float64, 0, c.Len())
 	nulls := 0
 	if fc.Kind == frame.Time {
@@ -104,6 +107,9 @@ func fitNumeric(fc *FittedColumn, c *frame.Column, fill string) error {
 			vals = append(vals, fc.FillValue)
 		}
 	}
+	if err := fitSteps(fc, vals, tf); err != nil {
+		return err
+	}
 
 	fc.Offset, fc.Divisor = 0, 1
 	switch fc.Scale {
@@ -137,7 +143,7 @@ func fitNumeric(fc *FittedColumn, c *frame.Column, fill string) error {
 	return nil
 }
 
-func fitCategorical(fc *FittedColumn, c *frame.Column, fill string) error {
+func fitCategorical(fc *FittedColumn, c *frame.Column, fill string, tf Transforms) error {
 	counts := map[string]int{}
 	nulls := 0
 	for i, s := range c.Strings {
@@ -168,19 +174,7 @@ func fitCategorical(fc *FittedColumn, c *frame.Column, fill string) error {
 	if fc.Impute != None && nulls > 0 {
 		counts[fc.FillCategory] += nulls
 	}
-	if len(counts) > maxCategories {
-		return fmt.Errorf("%d distinct values in the training split (limit %d): this looks like an identifier; drop it from columns", len(counts), maxCategories)
-	}
-	fc.Categories = make([]string, 0, len(counts))
-	for s := range counts {
-		fc.Categories = append(fc.Categories, s)
-	}
-	sort.Strings(fc.Categories)
-	fc.Outputs = make([]string, len(fc.Categories))
-	for i, s := range fc.Categories {
-		fc.Outputs[i] = fc.Column + "=" + s
-	}
-	return nil
+	return fitEncoding(fc, counts, c.Len(), tf)
 }
 
 func meanOf(vals []float64) float64 {

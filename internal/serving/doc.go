@@ -14,8 +14,12 @@
 // and replicas route alike. A canary answers Weight percent of requests; a
 // shadow is sent Mirror percent of them on a bounded worker pool and only
 // compared. Which requests is decided by hashing the sticky row field, else the
-// X-Route-Key header, else the request ID. Predictions are logged (bounded) so
-// late feedback can be joined and scored per variant.
+// X-Route-Key header, else the request ID. Recent predictions are kept in
+// memory (bounded) so feedback can be scored per variant for the canary's
+// analysis; with Options.InferenceLog every predicted row (served and
+// shadow) and every feedback is also appended, off the request path, to the
+// durable inference log in the artifact store (package inferlog), where the
+// monitor joins labels to predictions across replicas, restarts and weeks.
 //
 // A Predictor that lists its inputs (InputLister, as a model bundle does)
 // is answered only when it can answer honestly: a row that leaves out one
@@ -33,7 +37,7 @@
 // Endpoints:
 //
 //	POST /v1/models/{name}:predict        {"instances": [{col: value, ...}, ...]}
-//	POST /v1/models/{name}/feedback       routing.Feedback or a list of them
+//	POST /v1/models/{name}/feedback       routing.Feedback (+ optional "time") or a list of them
 //	GET  /v1/models                       served models and versions
 //	GET  /v1/models/{name}                the served version and its registry metadata
 //	POST /v2/models/{name}/infer          Open Inference Protocol (KServe v2), JSON

@@ -9,23 +9,44 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/mlpipe/mlpipe/internal/inferlog"
 	"github.com/mlpipe/mlpipe/internal/routing"
 )
 
 // maxFeedbackErrors bounds the messages returned for refused feedback.
 const maxFeedbackErrors = 10
 
-// feedbackResponse says how a batch of feedback was joined. Unknown counts
-// request IDs and rows not in the prediction log (never logged, or
-// forgotten); Duplicate counts rows that already had feedback; Invalid
-// counts feedback refused, with the first few reasons in Errors.
+// feedbackResponse says what became of a batch of feedback. Logged counts
+// the items written to the durable feedback log, which the monitor joins
+// to the predictions of every replica, however late; NotLogged those the
+// log dropped because its queue was full. Joined, Unknown and Duplicate
+// are this gateway's own join, over the predictions it still holds in
+// memory, which feeds the canary and shadow counters: Unknown means this
+// replica does not hold the prediction (another replica made it, it was
+// made before a restart, or it was forgotten), not that it was never
+// made; only the monitor, reading the logs, can tell that. Invalid counts
+// feedback refused (not logged), with the first few reasons in Errors.
 type feedbackResponse struct {
 	Joined    int      `json:"joined"`
 	Unknown   int      `json:"unknown"`
 	Duplicate int      `json:"duplicate"`
 	Invalid   int      `json:"invalid"`
+	Logged    *int     `json:"logged,omitempty"` // nil when the gateway keeps no durable log
+	NotLogged int      `json:"not_logged,omitempty"`
 	Errors    []string `json:"errors,omitempty"`
+}
+
+// feedbackItem is routing.Feedback with the outcome's time, which only
+// the durable log keeps.
+type feedbackItem struct {
+	routing.Feedback
+	// Value shadows the embedded one so that a value of 0 is logged as 0
+	// and a missing one as null.
+	Value *float64 `json:"value,omitempty"`
+	// Time is when the outcome happened (RFC 3339); optional.
+	Time *time.Time `json:"time,omitempty"`
 }
 
 // handleFeedback serves POST /v1/models/{name}/feedback: one routing.Feedback
@@ -55,9 +76,12 @@ func (g *Gateway) handleFeedback(w http.ResponseWriter, r *http.Request) {
 			resp.Errors = append(resp.Errors, fmt.Sprintf("feedback %d: %s", i, msg))
 		}
 	}
-	for i, fb := range items {
-		if fb.RequestID == "" || fb.Row < 0 {
-			refuse(i, fmt.Sprintf("request_id must be set and row (%d) must not be negative", fb.Row))
+	now := time.Now().UTC()
+	var logged []inferlog.Feedback
+	for i, item := range items {
+		fb := item.Feedback
+		if msg := feedbackProblem(item); msg != "" {
+			refuse(i, msg)
 			continue
 		}
 		e, res, err := g.log.join(name, fb.RequestID, fb.Row, func(e logEntry) error { return checkLabel(e.v, fb.Label) })
@@ -69,12 +93,52 @@ func (g *Gateway) handleFeedback(w http.ResponseWriter, r *http.Request) {
 			resp.Duplicate++
 		case err != nil:
 			refuse(i, fmt.Sprintf("request %s row %d: %v", fb.RequestID, fb.Row, err))
+			continue
 		default:
 			resp.Joined++
 			score(e, fb)
 		}
+		logged = append(logged, logRecord(name, item, now))
+	}
+	if g.ilog != nil {
+		n := 0
+		if g.ilog.LogFeedback(logged) {
+			n = len(logged)
+		} else {
+			resp.NotLogged = len(logged)
+		}
+		resp.Logged = &n
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// feedbackProblem says what is wrong with one feedback item, or "".
+func feedbackProblem(item feedbackItem) string {
+	fb := item.Feedback
+	switch {
+	case fb.RequestID == "" || fb.Row < 0:
+		return fmt.Sprintf("request_id must be set and row (%d) must not be negative", fb.Row)
+	case len(fb.RequestID) > 128:
+		return fmt.Sprintf("request_id is %d bytes; request IDs are at most 128", len(fb.RequestID))
+	case fb.Label == "":
+		return fmt.Sprintf("request %s row %d: label is empty: send the outcome as the data spells the target (e.g. \"yes\")", fb.RequestID, fb.Row)
+	case len(fb.Label) > 1024:
+		return fmt.Sprintf("request %s row %d: label is %d bytes; at most 1024", fb.RequestID, fb.Row, len(fb.Label))
+	}
+	return ""
+}
+
+// logRecord is one feedback as the durable log stores it.
+func logRecord(model string, item feedbackItem, now time.Time) inferlog.Feedback {
+	rec := inferlog.Feedback{RequestID: item.RequestID, Row: item.Row, Time: now, Model: model, Label: item.Label}
+	if item.Value != nil {
+		v := *item.Value
+		rec.Value = &v
+	}
+	if item.Time != nil {
+		rec.LabelTime = item.Time.UTC()
+	}
+	return rec
 }
 
 // score counts feedback against the prediction that was served and, for a
@@ -106,8 +170,8 @@ func checkLabel(v *scoring, label string) error {
 }
 
 // readFeedback decodes one feedback object or a list of them.
-func readFeedback(body io.Reader) ([]routing.Feedback, error) {
-	const shape = `send {"request_id": "...", "row": 0, "label": "...", "value": 0} or a list of them`
+func readFeedback(body io.Reader) ([]feedbackItem, error) {
+	const shape = `send {"request_id": "...", "row": 0, "label": "...", "value": 0, "time": "2026-12-05T10:00:00Z"} (value and time optional) or a list of them`
 	data, err := io.ReadAll(body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -119,19 +183,24 @@ func readFeedback(body io.Reader) ([]routing.Feedback, error) {
 	data = bytes.TrimSpace(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var items []routing.Feedback
+	var items []feedbackItem
 	if len(data) > 0 && data[0] == '[' {
 		err = dec.Decode(&items)
 	} else {
-		var one routing.Feedback
+		var one feedbackItem
 		err = dec.Decode(&one)
-		items = []routing.Feedback{one}
+		items = []feedbackItem{one}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("invalid JSON body: %v; %s", err, shape)
 	}
 	if len(items) == 0 {
 		return nil, fmt.Errorf("no feedback: %s", shape)
+	}
+	for i := range items {
+		if v := items[i].Value; v != nil {
+			items[i].Feedback.Value = *v
+		}
 	}
 	return items, nil
 }

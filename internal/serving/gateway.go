@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mlpipe/mlpipe/internal/inferlog"
 	"github.com/mlpipe/mlpipe/internal/registry"
 	"github.com/mlpipe/mlpipe/internal/routing"
 )
@@ -24,6 +25,8 @@ type Gateway struct {
 	reload  sync.Mutex // one table change at a time, so tables are built in order
 	metrics *metrics
 	log     *predictionLog
+	// ilog is the durable inference log; nil when off.
+	ilog    *inferlog.Writer
 	shadow  *shadowPool
 	handler http.Handler
 	// rows bounds the predict rows held at once; shadowRows bounds those
@@ -35,6 +38,7 @@ type Gateway struct {
 func New(reg *registry.Registry, load Loader, opts Options) *Gateway {
 	g := &Gateway{reg: reg, load: load, opts: opts.withDefaults(), metrics: newMetrics()}
 	g.log = newPredictionLog(g.opts.PredictionLog)
+	g.ilog = newInferenceLog(g.opts)
 	g.rows, g.shadowRows = newRowBudget(g.opts.MaxRowsInFlight), newRowBudget(g.opts.MaxRowsInFlight)
 	g.shadow = newShadowPool(g.opts.ShadowWorkers, g.opts.ShadowQueue, g.runShadow)
 	g.table.Store(&table{models: map[string]*served{}})
@@ -48,9 +52,13 @@ func (g *Gateway) Handler() http.Handler { return g.handler }
 // Ready reports whether the first registry load has finished.
 func (g *Gateway) Ready() bool { return g.ready.Load() }
 
-// Close stops the shadow workers; mirrored requests still queued are
-// dropped. The gateway keeps answering, without mirroring.
-func (g *Gateway) Close() { g.shadow.close() }
+// Close stops the shadow workers, whose queued mirrored requests are
+// dropped, then writes what the inference log still holds. The gateway
+// keeps answering, without mirroring or logging.
+func (g *Gateway) Close() {
+	g.shadow.close()
+	g.closeInferenceLog()
+}
 
 // Run loads the registry, then refreshes every Options.RefreshInterval until
 // ctx ends. Refresh errors are logged, not returned: a registry hiccup must not
@@ -206,7 +214,10 @@ func (g *Gateway) routes() http.Handler {
 	mux.Handle("/admin/", g.adminOnly(g.adminRoutes()))
 
 	handle(mux, "/healthz", methods{http.MethodGet: func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		writeJSON(w, http.StatusOK, struct {
+			Status       string              `json:"status"`
+			InferenceLog *inferenceLogStatus `json:"inference_log,omitempty"`
+		}{"ok", g.inferenceLogStatus()})
 	}})
 	handle(mux, "/readyz", methods{http.MethodGet: g.handleReady})
 	handle(mux, "/metrics", methods{http.MethodGet: g.handleMetrics})

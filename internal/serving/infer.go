@@ -61,11 +61,11 @@ func (g *Gateway) handleInfer(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	hold := rowHold{b: g.rows}
 	defer hold.release()
-	v, code, rows := g.infer(w, r, s, &hold)
+	v, code, rows := g.infer(w, r, s, &hold, start)
 	g.finish(v, code, rows, time.Since(start))
 }
 
-func (g *Gateway) infer(w http.ResponseWriter, r *http.Request, s *served, hold *rowHold) (v *variant, code, rows int) {
+func (g *Gateway) infer(w http.ResponseWriter, r *http.Request, s *served, hold *rowHold, start time.Time) (v *variant, code, rows int) {
 	req, aerr := g.decodeInfer(w, r)
 	if aerr != nil {
 		writeAPIError(w, r, aerr)
@@ -120,6 +120,7 @@ func (g *Gateway) infer(w http.ResponseWriter, r *http.Request, s *served, hold 
 	if code := writeAnswer(w, r, v, resp); code != http.StatusOK {
 		return v, code, 0
 	}
+	g.logPredictions(s.model, v, id, in, nil, preds, start)
 	return v, http.StatusOK, len(in)
 }
 

@@ -236,7 +236,7 @@ func (g *Gateway) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	for _, name := range names {
 		fmt.Fprintf(&b, "mlpipe_shadow_dropped_total{model=%s} %d\n", quote(name), byModel[name].shadowDropped.Load())
 	}
-	b.WriteString("# HELP mlpipe_feedback_unknown_total Feedback whose request ID and row were not (or no longer) in the prediction log.\n")
+	b.WriteString("# HELP mlpipe_feedback_unknown_total Feedback whose request ID and row were not (or no longer) in this gateway's memory; the monitor joins it over the durable log.\n")
 	b.WriteString("# TYPE mlpipe_feedback_unknown_total counter\n")
 	for _, name := range names {
 		fmt.Fprintf(&b, "mlpipe_feedback_unknown_total{model=%s} %d\n", quote(name), byModel[name].feedbackUnknown.Load())
@@ -250,10 +250,14 @@ func (g *Gateway) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	b.WriteString("# TYPE mlpipe_predict_shed_total counter\n")
 	fmt.Fprintf(&b, "mlpipe_predict_shed_total %d\n", g.metrics.shed.Load())
 
+	g.writeInferenceLogMetrics(&b)
+
 	b.WriteString("# HELP mlpipe_gateway_reloads_total Registry refreshes by result.\n")
 	b.WriteString("# TYPE mlpipe_gateway_reloads_total counter\n")
 	fmt.Fprintf(&b, "mlpipe_gateway_reloads_total{result=\"ok\"} %d\n", g.metrics.reloadOK.Load())
 	fmt.Fprintf(&b, "mlpipe_gateway_reloads_total{result=\"error\"} %d\n", g.metrics.reloadErr.Load())
+
+	writeProcessMetrics(&b)
 
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, _ = w.Write([]byte(b.String())) // the scraper hung up; it will retry

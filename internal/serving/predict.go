@@ -46,13 +46,13 @@ func (g *Gateway) handlePredict(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	hold := rowHold{b: g.rows}
 	defer hold.release()
-	v, code, rows := g.predict(w, r, s, &hold)
+	v, code, rows := g.predict(w, r, s, &hold, start)
 	g.finish(v, code, rows, time.Since(start))
 }
 
 // predict answers one request and reports who answered, the status and the
 // rows scored. Requests refused before routing count against production.
-func (g *Gateway) predict(w http.ResponseWriter, r *http.Request, s *served, hold *rowHold) (v *variant, code, rows int) {
+func (g *Gateway) predict(w http.ResponseWriter, r *http.Request, s *served, hold *rowHold, start time.Time) (v *variant, code, rows int) {
 	req, aerr := g.decodePredict(w, r, hold)
 	if aerr != nil {
 		writeAPIError(w, r, aerr)
@@ -74,6 +74,7 @@ func (g *Gateway) predict(w http.ResponseWriter, r *http.Request, s *served, hol
 	if code := writeAnswer(w, r, v, resp); code != http.StatusOK {
 		return v, code, 0
 	}
+	g.logPredictions(s.model, v, id, in, req.raw, preds, start)
 	return v, http.StatusOK, len(in)
 }
 

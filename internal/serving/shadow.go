@@ -115,6 +115,7 @@ func (g *Gateway) runShadow(j shadowJob) {
 	sv.total.compared.Add(uint64(n))
 	sv.total.agreed.Add(uint64(agreed))
 	g.log.shadowed(j.model, j.requestID, sv.scoring, preds)
+	g.logPredictions(j.model, sv, j.requestID, j.rows, nil, preds, start)
 }
 
 // shadowInputs holds the shadow to what production is held to: rows that

@@ -46,6 +46,13 @@ type Pipeline struct {
 	// Stages is the DAG, in the order the spec lists them.
 	Stages Stages `json:"stages" yaml:"stages"`
 
+	// Monitoring configures alerts on the production model and the
+	// retraining they may start.
+	Monitoring *Monitoring `json:"monitoring,omitempty" yaml:"monitoring"`
+
+	// Trigger is set on a run the closed loop started for an alert.
+	Trigger *Trigger `json:"trigger,omitempty" yaml:"-"`
+
 	// inputProblems are what decoding the JSON input found wrong (keys no
 	// field takes, values that did not decode); Validate reports them.
 	inputProblems []string

@@ -65,6 +65,13 @@ func (p *Pipeline) validate(strict bool) error {
 	if err := p.Validation.Validate(); err != nil {
 		probs.add("validation: %v", err)
 	}
+	if p.Monitoring != nil {
+		if err := p.Monitoring.AlertConfig().Validate(); err != nil {
+			for _, msg := range strings.Split(err.Error(), "\n") {
+				probs.add("%s", msg)
+			}
+		}
+	}
 	for i, e := range p.Expectations {
 		if err := e.Validate(); err != nil {
 			probs.add("expectations[%d]: %v", i, err)
@@ -100,6 +107,9 @@ func (p *Pipeline) validate(strict bool) error {
 	if strict {
 		p.checkSplit(&probs)
 		p.checkBounds(&probs)
+		for _, msg := range p.Features.OptionProblems() {
+			probs.add("%s", msg)
+		}
 	}
 	p.checkEvaluation(&probs)
 	for _, st := range p.Stages {

@@ -19,6 +19,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/frame"
 	"github.com/mlpipe/mlpipe/internal/gen"
+	"github.com/mlpipe/mlpipe/internal/inferlog"
 	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/registry"
 	"github.com/mlpipe/mlpipe/internal/serving"
@@ -40,15 +41,19 @@ var churnSpec = features.Spec{Target: "churned", Positive: "yes", Columns: []fea
 // fixture is the served model, both servers and the rows to send.
 type fixture struct {
 	gateway, bare *server
-	rows          []map[string]any // request rows: the model's columns only
-	stop          context.CancelFunc
-	wg            sync.WaitGroup
+	// unlogged is a second gateway with the inference log off, when the
+	// run compares the two; nil otherwise.
+	unlogged *server
+	gateways []*serving.Gateway
+	rows     []map[string]any // request rows: the model's columns only
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 // newFixture trains a churn model as the pipeline would, registers and
 // promotes it in a file store under dir, and starts the gateway over that
 // registry and the bare handler, each on its own loopback port.
-func newFixture(ctx context.Context, dir string, trainRows, epochs int, logger *slog.Logger) (*fixture, error) {
+func newFixture(ctx context.Context, dir string, trainRows, epochs int, inferenceLog, compareLog bool, flushRows int, logger *slog.Logger) (*fixture, error) {
 	var csv bytes.Buffer
 	if err := gen.Churn(&csv, trainRows, 7, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		return nil, err
@@ -82,26 +87,42 @@ func newFixture(ctx context.Context, dir string, trainRows, epochs int, logger *
 		return nil, err
 	}
 
-	gw := serving.New(reg, loadBundle, serving.Options{Logger: logger})
-	if err := gw.Reload(ctx); err != nil {
-		return nil, fmt.Errorf("gateway: first load: %w", err)
+	opts := serving.Options{Logger: logger}
+	if inferenceLog {
+		// As under `mlpipe serve`: every row goes to the durable log in
+		// the same store, with its default flush settings.
+		opts.InferenceLog = inferlog.WriterOptions{Store: store, FlushRows: flushRows}
 	}
 	rctx, stop := context.WithCancel(ctx)
 	fx := &fixture{stop: stop}
-	// The registry poll runs as under `mlpipe serve`, so its cost is counted.
-	fx.wg.Go(func() { _ = gw.Run(rctx) })
+	start := func(opts serving.Options) (*server, error) {
+		gw := serving.New(reg, loadBundle, opts)
+		fx.gateways = append(fx.gateways, gw)
+		if err := gw.Reload(ctx); err != nil {
+			return nil, fmt.Errorf("gateway: first load: %w", err)
+		}
+		// The registry poll runs as under `mlpipe serve`, so its cost is counted.
+		fx.wg.Go(func() { _ = gw.Run(rctx) })
+		return listen(gw.Handler())
+	}
 
 	fx.rows = requestRows(f)
-	if fx.gateway, err = listen(gw.Handler()); err != nil {
+	if fx.gateway, err = start(opts); err != nil {
 		fx.close()
 		return nil, err
+	}
+	if compareLog {
+		if fx.unlogged, err = start(serving.Options{Logger: logger}); err != nil {
+			fx.close()
+			return nil, err
+		}
 	}
 	if fx.bare, err = listen(bareHandler()); err != nil {
 		fx.close()
 		return nil, err
 	}
 	// One request each, so a broken setup fails here and not as a table of errors.
-	for _, s := range []*server{fx.gateway, fx.bare} {
+	for _, s := range fx.servers() {
 		if err := check(s.url+"/v1/models/"+modelName+":predict", fx.bodies(2)[0]); err != nil {
 			fx.close()
 			return nil, err
@@ -186,14 +207,26 @@ func (fx *fixture) bodies(n int) [][]byte {
 	return out
 }
 
-func (fx *fixture) close() {
-	for _, s := range []*server{fx.gateway, fx.bare} {
+// servers are the ones started.
+func (fx *fixture) servers() []*server {
+	var out []*server
+	for _, s := range []*server{fx.gateway, fx.unlogged, fx.bare} {
 		if s != nil {
-			s.close()
+			out = append(out, s)
 		}
+	}
+	return out
+}
+
+func (fx *fixture) close() {
+	for _, s := range fx.servers() {
+		s.close()
 	}
 	fx.stop()
 	fx.wg.Wait()
+	for _, gw := range fx.gateways {
+		gw.Close()
+	}
 }
 
 // server is an http.Server on an ephemeral loopback port.

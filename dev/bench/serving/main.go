@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"time"
 )
 
@@ -37,13 +38,28 @@ func main() {
 	serve := flag.Bool("serve", false, "instead of measuring, keep both servers up and print wrk commands")
 	trainRows := flag.Int("train-rows", 2000, "generated churn rows to train the served model on")
 	epochs := flag.Int("epochs", 5, "training epochs")
+	inferenceLog := flag.Bool("inference-log", true, "the gateway writes every predicted row to the durable inference log, as mlpipe serve does by default")
+	flushRows := flag.Int("log-flush-rows", 10_000, "the inference log's --log-flush-rows")
+	compareLog := flag.Bool("compare-log", true, "with -inference-log, also measure a gateway with the log off in the same alternating rounds, so the log's cost reads off one run")
 	memory := flag.Bool("memory", false, "instead of measuring throughput, start the gateway in a child process and report its memory under one burst of large requests (see -burst-*)")
 	burstURL := flag.String("burst", "", "instead of measuring, send one burst of large requests to this predict URL (see -burst-*)")
 	burstPID := flag.Int("burst-pid", 0, "with -burst: the gateway's process, whose resident memory is reported")
 	burstConns := flag.Int("burst-conns", 16, "with -burst: requests sent at once")
 	burstRows := flag.Int("burst-rows", 100_000, "with -burst: rows per request")
 	burstSettle := flag.Duration("burst-settle", 30*time.Second, "with -burst: how long after the burst to read the memory again")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (client, bare handler and gateways) to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench serving: -cpuprofile:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -61,7 +77,7 @@ func main() {
 		return
 	}
 	if err := run(ctx, os.Stdout, config{duration: *duration, rounds: *rounds, warmup: *warmup, conns: *conns, soak: *soak,
-		serve: *serve, trainRows: *trainRows, epochs: *epochs}); err != nil {
+		serve: *serve, trainRows: *trainRows, epochs: *epochs, inferenceLog: *inferenceLog, compareLog: *compareLog, flushRows: *flushRows}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench serving:", err)
 		os.Exit(1)
 	}
@@ -73,6 +89,9 @@ type config struct {
 	rounds                 int
 	epochs                 int
 	serve                  bool
+	inferenceLog           bool
+	compareLog             bool
+	flushRows              int
 }
 
 // batchSizes are the rows per request the issue asks about.
@@ -90,7 +109,7 @@ func run(ctx context.Context, out io.Writer, c config) error {
 	defer os.RemoveAll(dir)
 
 	fmt.Fprintf(out, "training the churn model on %d generated rows (%d epochs)...\n", c.trainRows, c.epochs)
-	fx, err := newFixture(ctx, dir, c.trainRows, c.epochs, logger)
+	fx, err := newFixture(ctx, dir, c.trainRows, c.epochs, c.inferenceLog, c.compareLog && c.inferenceLog && !c.serve, c.flushRows, logger)
 	if err != nil {
 		return err
 	}
@@ -101,6 +120,10 @@ func run(ctx context.Context, out io.Writer, c config) error {
 	}
 
 	targets := []struct{ name, url string }{{"bare", bareURL}, {"gateway", gwURL}}
+	if fx.unlogged != nil {
+		targets[1].name = "gateway, log on"
+		targets = append(targets, struct{ name, url string }{"gateway, log off", fx.unlogged.url + "/v1/models/" + modelName + ":predict"})
+	}
 	results := make([]result, 0, len(batchSizes)*len(targets))
 	for _, n := range batchSizes {
 		for _, tgt := range targets {
@@ -135,8 +158,8 @@ func run(ctx context.Context, out io.Writer, c config) error {
 }
 
 func printTable(out io.Writer, c config, rs []result) {
-	fmt.Fprintf(out, "\n%s %s/%s, %d CPUs (GOMAXPROCS %d); client and servers share the process; %d connections, %s per case in %d alternating rounds, each after %s warm-up\n\n",
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), c.conns, c.duration, c.rounds, c.warmup)
+	fmt.Fprintf(out, "\n%s %s/%s, %d CPUs (GOMAXPROCS %d); client and servers share the process; %d connections, %s per case in %d alternating rounds, each after %s warm-up; inference log %s\n\n",
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), c.conns, c.duration, c.rounds, c.warmup, onOff(c.inferenceLog))
 	fmt.Fprintln(out, "| case | req/s | rows/s | p50 | p99 | errors | throughput gateway/bare | p99 gateway/bare |")
 	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	bare := map[int]result{}
@@ -151,6 +174,13 @@ func printTable(out io.Writer, c config, rs []result) {
 		fmt.Fprintf(out, "| %s, %d-row | %.0f | %.0f | %s | %s | %d | %s | %s |\n",
 			r.target, r.rows, r.reqPerSec(), r.reqPerSec()*float64(r.rows), fmtDur(r.p50), fmtDur(r.p99), r.errors, tput, p99)
 	}
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 func verdict(ok bool) string {
