@@ -66,9 +66,11 @@ type ValidateDataInput struct {
 	// worker's clock.
 	Now time.Time `json:"now,omitzero"`
 	// Reference is the profile (internal/profile JSON) that
-	// expect_column_psi_to_be_less_than compares with; nil skips those
-	// expectations ("no reference profile yet").
+	// expect_column_psi_to_be_less_than compares with. When it is nil and
+	// Model is set, the production version's profile is used; with
+	// neither, those expectations are skipped ("no reference profile yet").
 	Reference *artifact.Ref `json:"reference,omitempty"`
+	Model     string        `json:"model,omitempty"`
 }
 
 // ValidateDataResult summarises a passed validation; a failed one returns a

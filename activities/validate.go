@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -17,6 +18,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/dataplane"
 	"github.com/mlpipe/mlpipe/internal/expect"
 	"github.com/mlpipe/mlpipe/internal/profile"
+	"github.com/mlpipe/mlpipe/internal/registry"
 )
 
 // ValidateData runs the expectations and the seed's checks (schema,
@@ -41,6 +43,17 @@ func (a *Activities) ValidateData(ctx context.Context, in ValidateDataInput) (Va
 	}
 	if in.Dataset.Source != nil {
 		env.ModTime = in.Dataset.Source.ModTime
+	}
+	if in.Reference == nil && in.Model != "" && usesReference(in.Expectations) {
+		// The data the production model was trained on is what a new
+		// batch is compared with.
+		v, ok, err := a.Registry.Alias(ctx, in.Model, registry.AliasProduction)
+		if err != nil {
+			return ValidateDataResult{}, fmt.Errorf("validation: the reference profile of %s: %w", in.Model, err)
+		}
+		if ok && v.Profile != nil {
+			in.Reference = v.Profile
+		}
 	}
 	if in.Reference != nil {
 		ref, err := readReferenceProfile(ctx, *in.Reference)
@@ -164,4 +177,9 @@ func readReferenceProfile(ctx context.Context, ref artifact.Ref) (*profile.Profi
 		return nil, invalid("reference profile %s has format version %d; this worker reads up to %d: upgrade the worker", ref.URI, p.Version, profile.Version)
 	}
 	return &p, nil
+}
+
+// usesReference says whether a suite compares with a reference profile.
+func usesReference(exps []expect.Expectation) bool {
+	return slices.ContainsFunc(exps, func(e expect.Expectation) bool { return e.Type == expect.PSILessThan })
 }

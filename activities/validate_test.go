@@ -15,6 +15,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/dataplane"
 	"github.com/mlpipe/mlpipe/internal/expect"
+	"github.com/mlpipe/mlpipe/internal/registry"
 )
 
 func ageChecks() []expect.Expectation {
@@ -187,4 +188,33 @@ func TestValidateDataComparesWithTheReferenceProfile(t *testing.T) {
 	ae := appError(t, err, activities.ErrValidationFailed)
 	assert.Contains(t, ae.Error(), "age: expect_column_psi_to_be_less_than (PSI ")
 	assert.Contains(t, ae.Error(), ">= 0.25 over 2 bins of the reference profile) [expectations[1]]")
+}
+
+// In a pipeline the reference is the profile the registry keeps with the
+// model's production version: a batch of new data whose ages moved is
+// refused by the PSI expectation without the spec naming any profile.
+func TestValidateDataComparesWithTheProductionVersionsProfile(t *testing.T) {
+	acts, store := newActs(t)
+	ctx := context.Background()
+	ds := ingestText(t, acts, "id,age\n1,30\n2,31\n3,32\n4,33\n")
+	psi := []expect.Expectation{{Type: expect.PSILessThan, Column: "age"}}
+	in := activities.ValidateDataInput{Dataset: ds, Expectations: psi, Model: "churn"}
+
+	// No production version yet: skipped, as for a first model.
+	res, err := execute[activities.ValidateDataResult](t, acts, acts.ValidateData, in)
+	require.NoError(t, err)
+	assert.Equal(t, "no reference profile yet", report(t, res.Report).Results[0].Skipped)
+
+	ref, err := artifact.PutBytes(ctx, store, "profiles/prod.json",
+		[]byte(`{"version": 1, "rows": 100, "columns": [{"name": "age", "kind": "float", "edges": [55, 60, 65], "counts": [50, 50]}]}`), "application/json")
+	require.NoError(t, err)
+	model, err := artifact.PutBytes(ctx, store, "models/churn/bundle.json", []byte(`{}`), "application/json")
+	require.NoError(t, err)
+	v, err := acts.Registry.Register(ctx, registry.Version{Name: "churn", Model: model, Profile: &ref})
+	require.NoError(t, err)
+	require.NoError(t, acts.Registry.Promote(ctx, "churn", v.Version))
+
+	_, err = execute[activities.ValidateDataResult](t, acts, acts.ValidateData, in)
+	ae := appError(t, err, activities.ErrValidationFailed)
+	assert.Contains(t, ae.Error(), "age: expect_column_psi_to_be_less_than (PSI ")
 }

@@ -134,7 +134,7 @@ func (p *pipeline) validate(ctx workflow.Context, st spec.Stage) error {
 	// them is asking for them.
 	// Freshness is judged against the pipeline's start, not a worker's clock.
 	in := activities.ValidateDataInput{Dataset: *ds.dataset, Expectations: p.in.Expectations, Checks: p.in.Validation,
-		Now: workflow.GetInfo(ctx).WorkflowStartTime}
+		Now: workflow.GetInfo(ctx).WorkflowStartTime, Model: p.in.Model}
 	if len(st.Checks) > 0 {
 		in.Checks = expect.Checks{}
 		for _, c := range st.Checks {
