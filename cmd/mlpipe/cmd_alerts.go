@@ -215,7 +215,7 @@ func (m *Main) alertsRender(args []string) error {
 			return usageErr("--%s: %v", d.flag, err)
 		}
 	}
-	p, err := spec.Load(*file)
+	am0, err := alertSpec(*file)
 	if err != nil {
 		return &exitError{code: exitUsage, msg: err.Error()}
 	}
@@ -229,7 +229,7 @@ func (m *Main) alertsRender(args []string) error {
 		}
 		exporters = listFlag{u.Host}
 	}
-	return renderAlerting(*out, []alerting.Model{{Name: p.Model, Config: p.Monitoring.AlertConfig()}},
+	return renderAlerting(*out, []alerting.Model{am0},
 		scrapeTargets{Gateways: gateways, Workers: workers, Exporters: exporters}, *am, *recv, *interval, timing)
 }
 
@@ -288,4 +288,26 @@ func renderAlerting(dir string, models []alerting.Model, t scrapeTargets, am, re
 		}
 	}
 	return nil
+}
+
+// alertSpec reads a spec's model and monitoring block. Only those are
+// needed to render alerting, so the spec's data need not exist yet (a
+// fresh clone has no generated example data).
+func alertSpec(path string) (alerting.Model, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return alerting.Model{}, fmt.Errorf("read spec %s: %w", path, err)
+	}
+	p, err := spec.Parse(b, path)
+	if err != nil {
+		return alerting.Model{}, err
+	}
+	if p.Model == "" {
+		return alerting.Model{}, fmt.Errorf("spec %s: model is required: the alerts are about it", path)
+	}
+	cfg := p.Monitoring.AlertConfig()
+	if err := cfg.Validate(); err != nil {
+		return alerting.Model{}, fmt.Errorf("spec %s: %w", path, err)
+	}
+	return alerting.Model{Name: p.Model, Config: cfg}, nil
 }

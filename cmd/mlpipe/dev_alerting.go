@@ -18,7 +18,6 @@ import (
 
 	"github.com/mlpipe/mlpipe/internal/alerting"
 	"github.com/mlpipe/mlpipe/internal/promexport"
-	"github.com/mlpipe/mlpipe/internal/spec"
 )
 
 // devAlertingOptions are `mlpipe dev`'s settings for Prometheus and
@@ -113,11 +112,11 @@ func startDevAlerting(ctx context.Context, o devAlertingOptions, log *slog.Logge
 	}
 	var models []alerting.Model
 	if o.Spec != "" {
-		p, err := spec.Load(o.Spec)
+		m, err := alertSpec(o.Spec)
 		if err != nil {
 			log.Warn("alert rules not loaded; Prometheus runs without them", "spec", o.Spec, "error", err)
-		} else if p.Monitoring != nil {
-			models = []alerting.Model{{Name: p.Model, Config: p.Monitoring.AlertConfig()}}
+		} else if len(m.Config.Alerts) > 0 {
+			models = []alerting.Model{m}
 		}
 	}
 	targets := scrapeTargets{Gateways: []string{o.GatewayAddr}, Exporters: []string{o.ReceiverAddr}}
