@@ -115,17 +115,7 @@ func TestAnAlertStormStartsOneRetrainingThatWaitsAtTheGate(t *testing.T) {
 	require.Equal(t, activities.RetrainWorkflowID("churn-classifier", workflows.Alert{Fingerprint: "c0ffee12", StartsAt: fired}.Incident()), id)
 
 	// Exactly one TrainingPipeline besides the first version's.
-	list := s.temporal("workflow", "list", "--query", "WorkflowType='TrainingPipeline'", "-o", "json")
-	var runs []struct {
-		Execution struct {
-			WorkflowID string `json:"workflowId"`
-		} `json:"execution"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(list), &runs), list)
-	var ids []string
-	for _, r := range runs {
-		ids = append(ids, r.Execution.WorkflowID)
-	}
+	ids := s.alTrainingPipelines(t)
 	assert.ElementsMatch(t, []string{"churn-v1", id}, ids)
 
 	// The retraining keeps the gate and the person in the loop.
@@ -153,4 +143,21 @@ func TestAnAlertStormStartsOneRetrainingThatWaitsAtTheGate(t *testing.T) {
 		hist := s.temporal("workflow", "show", "-w", workflows.RetrainLoopID("churn-classifier"), "-o", "json")
 		require.NoError(t, os.WriteFile(dst, []byte(hist), 0o644))
 	}
+}
+
+// alTrainingPipelines lists the IDs of every TrainingPipeline on the server.
+func (s *stack) alTrainingPipelines(t *testing.T) []string {
+	t.Helper()
+	list := s.temporal("workflow", "list", "--query", "WorkflowType='TrainingPipeline'", "-o", "json")
+	var runs []struct {
+		Execution struct {
+			WorkflowID string `json:"workflowId"`
+		} `json:"execution"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(list), &runs), list)
+	var ids []string
+	for _, r := range runs {
+		ids = append(ids, r.Execution.WorkflowID)
+	}
+	return ids
 }

@@ -229,17 +229,7 @@ func TestPmDriftedWindowFiresThroughPrometheusAndAlertmanagerAndRetrainsOnce(t *
 	require.Len(t, st.Retrainings, 1)
 	id := st.Retrainings[0].WorkflowID
 	s.waitForState(id, workflows.StateWaiting)
-	list := s.temporal("workflow", "list", "--query", "WorkflowType='TrainingPipeline'", "-o", "json")
-	var runs []struct {
-		Execution struct {
-			WorkflowID string `json:"workflowId"`
-		} `json:"execution"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(list), &runs), list)
-	var ids []string
-	for _, r := range runs {
-		ids = append(ids, r.Execution.WorkflowID)
-	}
+	ids := s.alTrainingPipelines(t)
 	assert.ElementsMatch(t, []string{"churn-v1", id}, ids, "one retraining besides the first version")
 	out, code = s.mlpipe("alerts", "status", monModel)
 	require.Equal(t, 0, code, out)

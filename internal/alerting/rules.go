@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mlpipe/mlpipe/internal/suggest"
 )
 
 // Metric is one figure a rule may watch: the name a spec writes, the
@@ -197,35 +199,8 @@ func parseDuration(s string) (time.Duration, error) {
 func ParseDuration(s string) (time.Duration, error) { return parseDuration(s) }
 
 func suggestion(name string) string {
-	best, bestD := "", 4
-	for _, m := range Metrics {
-		if d := distance(name, m.Name); d < bestD {
-			best, bestD = m.Name, d
-		}
+	if best := suggest.Closest(name, MetricNames()); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return ""
 }

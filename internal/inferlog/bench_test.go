@@ -61,7 +61,7 @@ func BenchmarkAppendRow(b *testing.B) {
 	var keys []string
 	b.ReportAllocs()
 	for b.Loop() {
-		buf, keys = appendRow(buf[:0], row, keys)
+		buf, keys = appendObject(buf[:0], row, keys)
 	}
 }
 

@@ -8,13 +8,14 @@ import (
 	"unicode/utf8"
 )
 
-// appendRow appends row as a JSON object with its keys sorted. Rows hold
-// what the gateway decoded from JSON (numbers, strings, booleans, null),
-// which this writes by hand: encoding/json's reflection costs several
-// times more, and every predicted row goes through here.
-func appendRow(b []byte, row map[string]any, keys []string) ([]byte, []string) {
+// appendObject appends m as a JSON object with its keys sorted: an input
+// row (what the gateway decoded from JSON: numbers, strings, booleans,
+// null) or a class → probability map. It writes by hand: encoding/json's
+// reflection costs several times more, and every predicted row goes
+// through here. keys is scratch space, returned for reuse.
+func appendObject[V any](b []byte, m map[string]V, keys []string) ([]byte, []string) {
 	keys = keys[:0]
-	for k := range row {
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -25,7 +26,7 @@ func appendRow(b []byte, row map[string]any, keys []string) ([]byte, []string) {
 		}
 		b = appendString(b, k)
 		b = append(b, ':')
-		b = appendValue(b, row[k])
+		b = appendValue(b, m[k])
 	}
 	return append(b, '}'), keys
 }
@@ -94,23 +95,4 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
-}
-
-// appendProbabilities writes a class → probability object, classes sorted.
-func appendProbabilities(b []byte, probs map[string]float64, keys []string) ([]byte, []string) {
-	keys = keys[:0]
-	for k := range probs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, k)
-		b = append(b, ':')
-		b = appendValue(b, probs[k])
-	}
-	return append(b, '}'), keys
 }

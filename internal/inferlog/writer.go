@@ -341,7 +341,7 @@ func (w *Writer) add(it item) {
 					w.scratch = append(w.scratch, ',')
 				}
 				_, _, probs := p.Answers.At(i)
-				w.scratch, w.keys = appendProbabilities(w.scratch, probs, w.keys)
+				w.scratch, w.keys = appendObject(w.scratch, probs, w.keys)
 			}
 			s := string(append(w.scratch, ']'))
 			r.Probabilities = &s
@@ -379,7 +379,7 @@ func (w *Writer) inputs(p *Predictions) string {
 		if i > 0 {
 			w.scratch = append(w.scratch, ',')
 		}
-		w.scratch, w.keys = appendRow(w.scratch, row, w.keys)
+		w.scratch, w.keys = appendObject(w.scratch, row, w.keys)
 	}
 	return string(append(w.scratch, ']'))
 }

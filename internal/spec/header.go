@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mlpipe/mlpipe/internal/suggest"
+
 	"github.com/mlpipe/mlpipe/internal/expect"
 )
 
@@ -67,7 +69,7 @@ func (refs ColumnRefs) Check(header []string) error {
 			continue
 		}
 		msg := fmt.Sprintf("%s: column %q is not in the data", r.Path, r.Column)
-		if s := suggest(r.Column, header); s != "" {
+		if s := suggest.Closest(r.Column, header); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		missing = append(missing, msg)
