@@ -12,7 +12,7 @@ ERRCHECK_VERSION      := v1.30.0
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.mlpipe/*') go.mod go.sum
 
-.PHONY: build build-cuda deps tools demo dev test lint unit bench clean
+.PHONY: build build-cuda deps tools demo dev test lint unit bench fuzz clean
 
 build: deps $(BIN)/mlpipe
 
@@ -109,6 +109,15 @@ unit: deps
 
 bench: deps build
 	dev/bench.sh
+
+# Explore the three readers of untrusted input with Go's fuzzer, FUZZTIME
+# each. Minimising every new input (60 s by default) stalls the fuzzer on
+# inputs as large as a spec, so each is minimised for one run only.
+FUZZTIME ?= 60s
+fuzz: deps
+	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/spec
+	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/dataplane
+	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzPredictRequest -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/serving
 
 clean:
 	rm -rf bin .mlpipe

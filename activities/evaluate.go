@@ -43,7 +43,16 @@ type EvaluationReport struct {
 	Latency    *Latency                 `json:"latency,omitempty"`
 	Gate       []spec.Threshold         `json:"gate,omitempty"`
 	Search     []tune.TrialResult       `json:"search,omitempty"`
-	CreatedAt  time.Time                `json:"created_at"`
+	// Calibration is the isotonic map fitted on a binary model's test
+	// probabilities and labels, stored beside the report for the monitor's
+	// label-free estimate; CalibrationNote says why there is none.
+	Calibration     string    `json:"calibration,omitempty"`
+	CalibrationNote string    `json:"calibration_note,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+
+	// testProba are a binary model's test probabilities, kept for the
+	// calibration.
+	testProba []float64
 }
 
 // SliceReport is the metrics of the rows sharing one value of a column:
@@ -127,6 +136,11 @@ func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (
 	doc.Gate = rules.CheckGate(cand, champ)
 
 	key := fmt.Sprintf("reports/evaluation/%s/%s", in.Model.Bundle.SHA256[:16], digestJSON(data.name, settings, in.EvaluationThreshold, in.ChampionThreshold)[:16])
+	if doc.testProba != nil {
+		if err := a.storeCalibration(ctx, &doc, key, data); err != nil {
+			return EvaluateModelResult{}, err
+		}
+	}
 	if ev.Report, err = a.putJSON(ctx, key+".json", doc); err != nil {
 		return EvaluateModelResult{}, err
 	}
@@ -151,7 +165,7 @@ func scoreBinary(doc *EvaluationReport, b *bundle.Bundle, data testData, setting
 	if err != nil {
 		return Evaluation{}, nil, invalid("evaluate %s: %v", data.name, err)
 	}
-	doc.Evaluation = &full
+	doc.Evaluation, doc.testProba = &full, proba
 	if data.raw != nil {
 		if doc.Slices, err = sliceReports(data.raw, settings.Slices, data.test.Y, proba, settings.Threshold); err != nil {
 			return Evaluation{}, nil, invalid("evaluation.slices: %v", err)

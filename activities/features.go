@@ -1,17 +1,21 @@
 package activities
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
+	"github.com/mlpipe/mlpipe/internal/dataplane"
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/frame"
 	"github.com/mlpipe/mlpipe/internal/matrix"
@@ -43,20 +47,17 @@ func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesIn
 		return EngineerFeaturesResult{}, fmt.Errorf("feature store %s: %w", prefix, err)
 	}
 
-	f, err := readFrame(ctx, in.Dataset.Ref)
+	d, err := openFeatureData(ctx, in.Dataset.Ref, in.Spec, holdOut)
 	if err != nil {
 		return EngineerFeaturesResult{}, err
 	}
-	if err := in.Spec.Validate(f); err != nil {
-		return EngineerFeaturesResult{}, invalid("%v", err) // already reads "features: ..."
+	defer d.close()
+	// The training rows, then the held-out ones: one part in memory at a
+	// time.
+	train, err := d.part(ctx, 0)
+	if err != nil {
+		return EngineerFeaturesResult{}, err
 	}
-	trainIdx, testIdx := allRows(f.NumRows()), []int(nil)
-	if holdOut {
-		if trainIdx, testIdx, err = features.Split(f, in.Spec); err != nil {
-			return EngineerFeaturesResult{}, invalid("features: split: %v", err)
-		}
-	}
-	train, test := f.Take(trainIdx), f.Take(testIdx)
 	tr, err := features.Fit(train, in.Spec)
 	if err != nil {
 		if !holdOut {
@@ -65,35 +66,45 @@ func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesIn
 		// The whole table passed Validate, so this is about the training
 		// split alone (a rare class that fell wholly into the test rows).
 		return EngineerFeaturesResult{}, invalid("%v (on the training split: %d of %d rows; features.split.stratify keeps every class in both parts)",
-			err, len(trainIdx), f.NumRows())
+			err, train.NumRows(), d.rows)
 	}
 	fs := FeatureSet{
-		Version: version, Features: tr.OutputNames(), TrainRows: len(trainIdx), TestRows: len(testIdx),
+		Version: version, Features: tr.OutputNames(), TrainRows: train.NumRows(),
 		DataDigest: in.Dataset.Ref.SHA256, Pipeline: in.Pipeline, Created: time.Now().UTC().Truncate(time.Second),
 	}
 	if tr.MultiClass() {
 		fs.Classes = tr.ClassList()
 	} else {
-		fs.Labels = labels(f, in.Spec)
+		fs.Labels = d.labels
 	}
 
-	// Encode everything first: bad data then fails with nothing stored.
-	files := []pendingFile{{key: "train.matrix", ref: &fs.Train, media: matrix.MediaType}}
-	if files[0].body, err = matrixBody(tr, train); err != nil {
+	// Encode everything first, to local files: bad data then fails with
+	// nothing stored, and no matrix is ever whole in memory.
+	dir, err := os.MkdirTemp("", "mlpipe-features-*")
+	if err != nil {
+		return EngineerFeaturesResult{}, fmt.Errorf("features: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	files := []pendingFile{{key: "train.matrix", ref: &fs.Train, media: matrix.MediaType, path: filepath.Join(dir, "train.matrix")}}
+	if err := writeMatrix(tr, train, files[0].path); err != nil {
 		return EngineerFeaturesResult{}, err
 	}
 	if holdOut {
-		testBody, err := matrixBody(tr, test)
+		train = nil // not needed again: its memory serves the test rows
+		test, err := d.part(ctx, 1)
 		if err != nil {
 			return EngineerFeaturesResult{}, err
 		}
-		var raw bytes.Buffer
-		if err := test.WriteCSV(&raw); err != nil {
+		fs.TestRows = test.NumRows()
+		testFile := pendingFile{key: "test.matrix", ref: &fs.Test, media: matrix.MediaType, path: filepath.Join(dir, "test.matrix")}
+		if err := writeMatrix(tr, test, testFile.path); err != nil {
+			return EngineerFeaturesResult{}, err
+		}
+		raw := pendingFile{key: "test_raw.csv", ref: &fs.TestRaw, media: "text/csv", path: filepath.Join(dir, "test_raw.csv")}
+		if err := writeLocal(raw.path, test.WriteCSV); err != nil {
 			return EngineerFeaturesResult{}, fmt.Errorf("features: encode the test rows: %w", err)
 		}
-		files = append(files,
-			pendingFile{key: "test.matrix", ref: &fs.Test, media: matrix.MediaType, body: testBody},
-			pendingFile{key: "test_raw.csv", ref: &fs.TestRaw, media: "text/csv", body: raw.Bytes()})
+		files = append(files, testFile, raw)
 	}
 	transform, err := json.MarshalIndent(tr, "", "  ")
 	if err != nil {
@@ -112,6 +123,8 @@ type pendingFile struct {
 	ref   *artifact.Ref
 	media string
 	body  []byte
+	// path, when set, is a local file holding the body.
+	path string
 }
 
 // writeVersion writes the files, then the manifest. If any write fails, it
@@ -140,7 +153,13 @@ func (a *Activities) writeVersion(ctx context.Context, prefix string, files []pe
 	}()
 	for _, f := range files {
 		key := prefix + f.key
-		ref, err := artifact.PutBytes(ctx, a.Store, key, f.body, f.media)
+		var ref artifact.Ref
+		var err error
+		if f.path != "" {
+			ref, err = putFile(ctx, a.Store, key, f.path, f.media)
+		} else {
+			ref, err = artifact.PutBytes(ctx, a.Store, key, f.body, f.media)
+		}
 		if err != nil {
 			return fmt.Errorf("store %s: %w", key, err)
 		}
@@ -157,26 +176,57 @@ func (a *Activities) writeVersion(ctx context.Context, prefix string, files []pe
 	return nil
 }
 
-func allRows(n int) []int {
-	rows := make([]int, n)
-	for i := range rows {
-		rows[i] = i
-	}
-	return rows
+// matrixChunk is how many rows are encoded at a time: a few MB of float64.
+const matrixChunk = 1 << 14
+
+// writeMatrix encodes the engineered rows of f as a feature matrix in the
+// binary format (exact float64 bits, a fraction of CSV's size and time) to
+// a local file, a block of rows at a time.
+func writeMatrix(tr *features.Transform, f *frame.Frame, path string) error {
+	return writeLocal(path, func(w io.Writer) error {
+		mw, err := matrix.NewWriter(w, tr.OutputNames(), f.NumRows())
+		if err != nil {
+			return fmt.Errorf("features: write the matrix: %w", err)
+		}
+		var writeErr error // the file's, as opposed to the data's
+		err = tr.ApplyChunks(f, matrixChunk, func(X, y []float64) error {
+			if y == nil {
+				return invalid("features: apply: the target column %q is missing", tr.Target)
+			}
+			if err := mw.Write(X, y); errors.Is(err, matrix.ErrNotFinite) {
+				return invalid("features: %v", err)
+			} else if err != nil {
+				writeErr = fmt.Errorf("features: write the matrix: %w", err)
+				return writeErr
+			}
+			return nil
+		})
+		var ae *temporal.ApplicationError
+		switch {
+		case err == nil:
+		case errors.As(err, &ae), err == writeErr:
+			return err
+		default:
+			return invalid("%v", err) // already reads "features: apply: ..."
+		}
+		if err := mw.Close(); err != nil {
+			return fmt.Errorf("features: write the matrix: %w", err)
+		}
+		return nil
+	})
 }
 
-// matrixBody encodes the engineered rows of f as a feature matrix in the
-// binary format: exact float64 bits, a fraction of CSV's size and time.
-func matrixBody(tr *features.Transform, f *frame.Frame) ([]byte, error) {
-	X, y, err := tr.Apply(f)
+// writeLocal creates path and writes it with write.
+func writeLocal(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, invalid("%v", err) // already reads "features: apply: ..."
+		return err
 	}
-	var buf bytes.Buffer
-	if err := matrix.WriteBinary(&buf, matrix.Matrix{Names: tr.OutputNames(), X: X, Y: y}); err != nil {
-		return nil, invalid("features: %v", err)
+	if err := write(f); err != nil {
+		_ = f.Close()
+		return err
 	}
-	return buf.Bytes(), nil
+	return f.Close()
 }
 
 func (a *Activities) putJSON(ctx context.Context, key string, v any) (artifact.Ref, error) {
@@ -189,6 +239,121 @@ func (a *Activities) putJSON(ctx context.Context, key string, v any) (artifact.R
 		return artifact.Ref{}, fmt.Errorf("store %s: %w", key, err)
 	}
 	return ref, nil
+}
+
+// featureData is a stored dataset split for the feature stage: part 0
+// holds the training rows (only the columns the spec uses hold values),
+// part 1 the held-out rows (every column, for test_raw.csv).
+type featureData struct {
+	rows   int
+	labels [2]string
+	// frames holds both parts of a raw CSV dataset, read whole.
+	frames [2]*frame.Frame
+	// For a Parquet dataset: the engine, the file, and each row's part.
+	eng     *dataplane.Engine
+	local   string
+	partOf  []int8
+	keep    [2]dataplane.Keep
+	cleanup func()
+}
+
+// openFeatureData checks the spec against a stored dataset and splits its
+// rows. A Parquet dataset is never whole in memory: the target (and the
+// listed columns) decide the split, and each part is read when asked for.
+func openFeatureData(ctx context.Context, ref artifact.Ref, s features.Spec, holdOut bool) (*featureData, error) {
+	if !isParquet(ref) {
+		f, err := readFrame(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		trainIdx, testIdx, err := splitRows(f, s, holdOut)
+		if err != nil {
+			return nil, err
+		}
+		return &featureData{rows: f.NumRows(), labels: labels(f, s), frames: [2]*frame.Frame{f.Take(trainIdx), f.Take(testIdx)}, cleanup: func() {}}, nil
+	}
+	local, cleanup, err := dataplane.Fetch(ctx, ref)
+	if err != nil {
+		return nil, dataError("read dataset", err)
+	}
+	eng, err := dataplane.Open(dataplane.Options{})
+	if err != nil {
+		cleanup()
+		return nil, fmt.Errorf("read dataset %s: %w", ref.URI, err)
+	}
+	d := &featureData{eng: eng, local: local, keep: [2]dataplane.Keep{s.Reads, nil}, cleanup: func() { _ = eng.Close(); cleanup() }}
+	if err := d.split(ctx, s, holdOut); err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// split reads what the split needs of the Parquet file (the target and
+// the listed columns), checks the spec against it and records which part
+// each row goes to.
+func (d *featureData) split(ctx context.Context, s features.Spec, holdOut bool) error {
+	checked := func(name string, _ frame.Kind) bool {
+		return name == s.Target || slices.ContainsFunc(s.Columns, func(c features.ColumnSpec) bool { return c.Column == name })
+	}
+	parts, err := d.eng.ReadFrameParts(ctx, d.local, nil, []dataplane.Keep{checked})
+	if err != nil {
+		return dataError("read dataset", err)
+	}
+	f := parts[0]
+	_, testIdx, err := splitRows(f, s, holdOut)
+	if err != nil {
+		return err
+	}
+	d.rows, d.labels = f.NumRows(), labels(f, s)
+	d.partOf = make([]int8, d.rows)
+	for _, i := range testIdx {
+		d.partOf[i] = 1
+	}
+	return nil
+}
+
+// part reads part p (0: train, 1: test) of the dataset.
+func (d *featureData) part(ctx context.Context, p int) (*frame.Frame, error) {
+	if d.eng == nil {
+		f := d.frames[p]
+		d.frames[p] = nil
+		return f, nil
+	}
+	// Rows of the other part are skipped; the -1 leaves them out.
+	part := make([]int8, len(d.partOf))
+	for i, q := range d.partOf {
+		part[i] = -1
+		if int(q) == p {
+			part[i] = 0
+		}
+	}
+	parts, err := d.eng.ReadFrameParts(ctx, d.local, part, []dataplane.Keep{d.keep[p]})
+	if err != nil {
+		return nil, dataError("read dataset", err)
+	}
+	return parts[0], nil
+}
+
+func (d *featureData) close() { d.cleanup() }
+
+// splitRows checks the spec against f and splits its rows (seeded,
+// stratified); without a hold-out every row trains.
+func splitRows(f *frame.Frame, s features.Spec, holdOut bool) (train, test []int, err error) {
+	if err := s.Validate(f); err != nil {
+		return nil, nil, invalid("%v", err) // already reads "features: ..."
+	}
+	if !holdOut {
+		train = make([]int, f.NumRows())
+		for i := range train {
+			train[i] = i
+		}
+		return train, nil, nil
+	}
+	if train, test, err = features.Split(f, s); err != nil {
+		return nil, nil, invalid("features: split: %v", err)
+	}
+	return train, test, nil
 }
 
 // labels names the negative and positive classes as the data spells them.

@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
-	"github.com/mlpipe/mlpipe/internal/dataplane"
 	"github.com/mlpipe/mlpipe/internal/drift"
 	"github.com/mlpipe/mlpipe/internal/monitor"
 	"github.com/mlpipe/mlpipe/internal/profile"
@@ -48,7 +47,10 @@ type AnalyzeWindowResult struct {
 
 // AnalyzeWindow reads the window of the model's inference and feedback
 // logs since the previous snapshot (at most one interval), measures it
-// against the production version's reference profile, adds the
+// against the production version's reference profile, runs the version's
+// expectation suite on the served rows, estimates performance without
+// labels after the version's calibration (stored beside its evaluation
+// report; without one the estimate says "uncalibrated"), adds the
 // infrastructure figures, and writes the snapshot (JSON and HTML) to
 // monitoring/<model>/<window-end>/. An empty window is a "no traffic"
 // snapshot; a model with no production version fails without retrying.
@@ -76,22 +78,24 @@ func (a *Activities) AnalyzeWindow(ctx context.Context, in AnalyzeWindowInput) (
 			mi.Reference, snap.Reference = p, v.Profile.URI
 		}
 	}
-	eng, err := dataplane.Open(dataplane.Options{})
-	if err != nil {
-		return AnalyzeWindowResult{}, err
+	suite, warn := readSuite(ctx, v)
+	if warn != "" {
+		snap.Warnings = append(snap.Warnings, warn)
 	}
-	defer eng.Close()
-	traffic, err := openWindow(ctx, a.Store, eng, in.Model, from, end)
-	if err != nil {
-		return AnalyzeWindowResult{}, fmt.Errorf("read the inference log of %s from %s to %s: %w", in.Model, from.Format(time.RFC3339), end.Format(time.RFC3339), err)
+	mi.Suite = suite
+	cal, note, warn := readCalibration(ctx, v)
+	if warn != "" {
+		snap.Warnings = append(snap.Warnings, warn)
 	}
-	snap.Traffic = traffic
-	for _, f := range traffic.Skipped {
+	mi.Calibration, mi.CalibrationNote = cal, note
+	err = AnalyzeLog(ctx, a.Store, mi, snap, func(step string) {
+		activity.RecordHeartbeat(ctx, step)
+	})
+	for _, f := range snap.Traffic.Skipped {
 		activity.GetLogger(ctx).Warn("skipped an unreadable log batch", "file", f)
 	}
-	activity.RecordHeartbeat(ctx, "analysing the window")
-	if err := monitor.Analyze(ctx, eng.DB(), mi, snap); err != nil {
-		return AnalyzeWindowResult{}, fmt.Errorf("analyse %s from %s to %s: %w", in.Model, from.Format(time.RFC3339), end.Format(time.RFC3339), err)
+	if err != nil {
+		return AnalyzeWindowResult{}, err
 	}
 	a.infrastructure(ctx, in.GatewayURL, snap)
 	return a.writeSnapshot(ctx, snap)

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
@@ -19,7 +20,7 @@ const LateLabels = 7 * 24 * time.Hour
 // feedback received then, and the predictions of the LateLabels before
 // (for late labels) into eng, and counts them.
 func openWindow(ctx context.Context, store artifact.Store, eng *dataplane.Engine, model string, from, to time.Time) (monitor.Traffic, error) {
-	w, err := inferlog.Read(ctx, store, eng, inferlog.Query{Model: model, From: from, To: to, KeysFrom: from.Add(-LateLabels)})
+	w, err := inferlog.Read(ctx, store, eng, inferlog.Query{Model: model, From: from, To: to, KeysFrom: from.Add(-LateLabels), Requests: true})
 	if err != nil {
 		return monitor.Traffic{}, err
 	}
@@ -27,4 +28,29 @@ func openWindow(ctx context.Context, store artifact.Store, eng *dataplane.Engine
 		Predictions: w.Predictions, Feedback: w.Feedback, Joined: w.Joined,
 		UnknownFeedback: w.UnknownFeedback, Skipped: w.Skipped,
 	}, nil
+}
+
+// AnalyzeLog is the analysis AnalyzeWindow runs, without Temporal: it
+// loads the window [in.From, in.To) of the model's logs from store into
+// an engine of its own and measures it into snap. progress, when not nil,
+// hears each step (the activity heartbeats with it).
+func AnalyzeLog(ctx context.Context, store artifact.Store, in monitor.Input, snap *monitor.Snapshot, progress func(step string)) error {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	eng, err := dataplane.Open(dataplane.Options{})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	traffic, err := openWindow(ctx, store, eng, in.Model, in.From, in.To)
+	if err != nil {
+		return fmt.Errorf("read the inference log of %s from %s to %s: %w", in.Model, in.From.Format(time.RFC3339), in.To.Format(time.RFC3339), err)
+	}
+	snap.Traffic = traffic
+	progress("analysing the window")
+	if err := monitor.Analyze(ctx, eng.DB(), in, snap); err != nil {
+		return fmt.Errorf("analyse %s from %s to %s: %w", in.Model, in.From.Format(time.RFC3339), in.To.Format(time.RFC3339), err)
+	}
+	return nil
 }

@@ -141,6 +141,9 @@ func (a *Activities) newVersion(model, workflowID string, t TrainedModel, ev Eva
 	if err != nil {
 		return registry.Version{}, fmt.Errorf("register %s: record the training configuration: %w", model, err)
 	}
+	if t.Imported > 0 {
+		params["imported_from_version"] = t.Imported
+	}
 	return registry.Version{
 		Name: model, ModelURI: t.Bundle.URI, Model: t.Bundle, Metrics: ev.Metrics, Params: params,
 		DataDigest: t.Features.DataDigest, WorkflowID: workflowID, ReportURI: ev.HTML.URI,

@@ -2,8 +2,10 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -11,6 +13,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/mlpipe/mlpipe/internal/dataplane"
+	"github.com/mlpipe/mlpipe/internal/inferlog"
 	"github.com/mlpipe/mlpipe/internal/registry"
 	"github.com/mlpipe/mlpipe/internal/rollout"
 	"github.com/mlpipe/mlpipe/internal/routing"
@@ -39,6 +43,13 @@ type AnalyzeRolloutInput struct {
 type AnalyzeRolloutResult struct {
 	Analysis rollout.Analysis `json:"analysis"`
 	Stats    routing.Stats    `json:"stats"`
+	// Source is where Stats came from (rollout.SourceInferenceLog or
+	// rollout.SourceGateway); Replicas are the replicas whose logs held
+	// the epoch's requests; Until is where the log's window ended (now
+	// less RolloutLogSettle), zero for the gateway's counters.
+	Source   string    `json:"source"`
+	Replicas []string  `json:"replicas,omitempty"`
+	Until    time.Time `json:"until,omitzero"`
 }
 
 // FinishRolloutInput ends a rollout: promote the candidate, or take it
@@ -93,20 +104,150 @@ func (a *Activities) SetRouting(ctx context.Context, in SetRoutingInput) (SetRou
 	return SetRoutingResult{Routing: r}, nil
 }
 
-// AnalyzeRollout reads the gateway's per-variant counters since the
-// routing changed and compares candidate with production.
+// AnalyzeRollout compares candidate with production over the routing
+// epoch (since the split last changed). It asks the gateway the rollout
+// steers for its routing and counters; when that gateway writes the
+// durable inference log (mlpipe serve does by default), the figures come
+// from the logs of every replica instead (see rolloutFromLog), so that
+// every replica's share of the traffic, and feedback sent to any replica,
+// counts. Without a log, the gateway's own counters are analysed, and the
+// analysis says so with a warning.
 func (a *Activities) AnalyzeRollout(ctx context.Context, in AnalyzeRolloutInput) (AnalyzeRolloutResult, error) {
 	st, err := a.gateway(in.GatewayURL).Stats(ctx, in.Model)
 	if err != nil {
 		return AnalyzeRolloutResult{}, gatewayErr(in.GatewayURL, in.Model, err)
 	}
-	var an rollout.Analysis
-	if in.Mode == routing.ModeShadow {
-		an = rollout.AnalyzeShadow(st, in.Criteria)
-	} else {
-		an = rollout.AnalyzeCanary(st, in.Criteria)
+	res := AnalyzeRolloutResult{Stats: st, Source: rollout.SourceGateway}
+	prov := rollout.Provenance{Source: rollout.SourceGateway}
+	switch logs, err := a.gatewayLogs(ctx, in.GatewayURL); {
+	case err != nil:
+		prov.Warning = fmt.Sprintf("could not tell whether the gateway writes the inference log (%v), so only its own share of the traffic is analysed", err)
+	case !logs:
+		prov.Warning = "the gateway writes no inference log (mlpipe serve --inference-log=false), so only its own share of the traffic is analysed, and a restart loses it; run every replica with the log on"
+	case st.Routing.UpdatedAt.IsZero():
+		prov.Warning = "the gateway's routing has no start time, so the inference log cannot be read for this epoch"
+	default:
+		if res, err = a.rolloutFromLog(ctx, st); err != nil {
+			return AnalyzeRolloutResult{}, err
+		}
+		prov = rollout.Provenance{Source: rollout.SourceInferenceLog, Replicas: res.Replicas}
+		if gw, logged := requests(st), requests(res.Stats); logged == 0 && gw > 0 {
+			prov.Warning = fmt.Sprintf("the inference log holds no request of %s since %s while the gateway counted %d: "+
+				"check that the workers and the gateways share one artifact store (MLPIPE_ARTIFACTS)",
+				in.Model, st.Routing.UpdatedAt.UTC().Format(time.RFC3339), gw)
+		}
 	}
-	return AnalyzeRolloutResult{Analysis: an, Stats: st}, nil
+	if in.Mode == routing.ModeShadow {
+		res.Analysis = rollout.AnalyzeShadow(res.Stats, in.Criteria)
+	} else {
+		res.Analysis = rollout.AnalyzeCanary(res.Stats, in.Criteria)
+	}
+	res.Analysis = res.Analysis.From(prov)
+	if prov.Warning != "" {
+		activity.GetLogger(ctx).Warn("rollout analysis", "model", in.Model, "source", prov.Source, "warning", prov.Warning)
+	}
+	return res, nil
+}
+
+// RolloutLogSettle is how far behind now an analysis of the inference log
+// stops. Every replica publishes its log each second
+// (inferlog.DefaultFlushInterval), and publishing takes a moment, so the
+// last seconds may sit in one replica's memory while another's are in the
+// store; counting them would weigh replicas, and so variants, unevenly.
+// Three flush intervals leave room for a slow store; the requests of those
+// seconds count in the next analysis.
+const RolloutLogSettle = 3 * inferlog.DefaultFlushInterval
+
+// rolloutFromLog counts the epoch of st's routing from the inference and
+// feedback logs of every replica: requests made since the routing was
+// stored until RolloutLogSettle ago, and every label received until now.
+func (a *Activities) rolloutFromLog(ctx context.Context, st routing.Stats) (AnalyzeRolloutResult, error) {
+	now := time.Now().UTC()
+	until := now.Add(-RolloutLogSettle)
+	positive, err := a.positiveLabels(ctx, st)
+	if err != nil {
+		return AnalyzeRolloutResult{}, err
+	}
+	eng, err := dataplane.Open(dataplane.Options{})
+	if err != nil {
+		return AnalyzeRolloutResult{}, fmt.Errorf("analyse the rollout of %s: %w", st.Model, err)
+	}
+	defer eng.Close()
+	activity.RecordHeartbeat(ctx, "reading the inference log")
+	counts, err := inferlog.RolloutStats(ctx, a.Store, eng, inferlog.RolloutQuery{Routing: st.Routing, To: until, FeedbackTo: now, Positive: positive})
+	if err != nil {
+		return AnalyzeRolloutResult{}, fmt.Errorf("read the inference log of %s since %s: %w", st.Model, st.Routing.UpdatedAt.UTC().Format(time.RFC3339), err)
+	}
+	for _, f := range counts.Skipped {
+		activity.GetLogger(ctx).Warn("skipped an unreadable log batch", "file", f)
+	}
+	// A variant with no logged request yet still has a version.
+	for i := range counts.Stats.Variants {
+		if v := &counts.Stats.Variants[i]; v.Version == 0 {
+			v.Version = st.Variant(v.Variant).Version
+		}
+	}
+	return AnalyzeRolloutResult{Stats: counts.Stats, Source: rollout.SourceInferenceLog, Replicas: counts.Replicas, Until: until}, nil
+}
+
+// positiveLabels are the positive labels of the binary versions in st, as
+// the registry recorded them; a version without one is judged by its
+// probabilities.
+func (a *Activities) positiveLabels(ctx context.Context, st routing.Stats) (map[int]string, error) {
+	out := map[int]string{}
+	for _, vs := range st.Variants {
+		if vs.Version == 0 || out[vs.Version] != "" {
+			continue
+		}
+		v, err := a.Registry.Get(ctx, st.Model, vs.Version)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, registryErr(err, "read %s version %d", st.Model, vs.Version)
+		}
+		out[vs.Version] = v.Positive
+	}
+	return out, nil
+}
+
+// gatewayLogs asks a gateway whether it writes the durable inference log:
+// its /healthz names the log's replica when it does.
+func (a *Activities) gatewayLogs(ctx context.Context, base string) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/healthz", nil)
+	if err != nil {
+		return false, err
+	}
+	hc := a.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("GET /healthz answered %s", resp.Status)
+	}
+	var h struct {
+		InferenceLog *struct {
+			Replica string `json:"replica"`
+		} `json:"inference_log"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&h); err != nil {
+		return false, fmt.Errorf("GET /healthz: %w", err)
+	}
+	return h.InferenceLog != nil, nil
+}
+
+// requests is the requests counted over every variant.
+func requests(st routing.Stats) int64 {
+	var n int64
+	for _, v := range st.Variants {
+		n += v.Requests
+	}
+	return n
 }
 
 // PromoteCandidate makes the candidate the production version and sends

@@ -164,6 +164,9 @@ type TrainedModel struct {
 	Seconds  float64      `json:"seconds"`
 	// ResumedFrom is the checkpoint epoch a retried attempt started from.
 	ResumedFrom int `json:"resumed_from,omitempty"`
+	// Imported is the registry version a training stage's `import:` took
+	// instead of training; 0 for a model this pipeline trained.
+	Imported int `json:"imported,omitempty"`
 }
 
 // TrainModelResult wraps the trained model.

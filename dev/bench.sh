@@ -13,12 +13,19 @@
 #      on the example churn data.
 #   6. Gradient-boosted trees: training time against python3-xgboost and
 #      scikit-learn's HistGradientBoostingClassifier (100,000 and 1,000,000
-#      rows × 20), and the test F1 of boosted trees tuned with the seed's
-#      search block (dev/examples/churn/search_gbt.yaml) on the churn data.
+#      rows × 20), the seed's search block (dev/examples/churn/search_gbt.yaml,
+#      20 trials × 5 folds, scoring f1) on HyperparameterSearch against
+#      scikit-learn's RandomizedSearchCV(XGBClassifier, n_jobs=2) on the same
+#      folds, and the test F1 of boosted trees tuned with that block on the
+#      churn data, with the comparisons that explain it.
 #   7. The data plane on 1,000,000 churn rows: ingestion (CSV to Parquet and
 #      profile) against pandas, validation (15 expectations) against pandas
 #      and one bare DuckDB query, features against pandas + scikit-learn's
-#      ColumnTransformer.
+#      ColumnTransformer; with BENCH_PIPELINE_ROWS=10000000, the first four
+#      stages of the pipeline on 10M rows, each stage's time and peak RSS.
+#   8. Monitoring: the ModelMonitor's analysis of one window (1,000,000
+#      logged predictions × 12 features from real Parquet log files, 100,000
+#      joined labels) against the same statistics in pandas + scipy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "## Go benchmarks"
@@ -53,6 +60,10 @@ echo "## Gradient-boosted trees: XGBoost's C API against python3-xgboost and sci
 go run ./dev/bench/gbt -rows 100000,1000000 -rounds 3
 
 echo
+echo "## Search: the seed's tree search (search_gbt.yaml) against scikit-learn's RandomizedSearchCV(XGBClassifier, n_jobs=2)"
+go run ./dev/bench/gbtsearch
+
+echo
 echo "## Quality: gradient-boosted trees tuned with the seed's search block on the churn example"
 go run ./dev/bench/gbtquality
 
@@ -67,3 +78,16 @@ go run ./dev/bench/validation
 echo
 echo "## Data plane: features against pandas + scikit-learn's ColumnTransformer"
 go run ./dev/bench/features
+
+# The whole data path at scale takes a quarter of an hour on 2 cores (most
+# of it writing and ingesting the 1 GB CSV): BENCH_PIPELINE_ROWS=10000000
+# runs it.
+if [ -n "${BENCH_PIPELINE_ROWS:-}" ]; then
+  echo
+  echo "## Data plane at scale: ingestion → validation → features → logistic training, time and peak RSS per stage"
+  go run ./dev/bench/pipeline10m -rows "$BENCH_PIPELINE_ROWS"
+fi
+
+echo
+echo "## Monitoring: one window (1,000,000 logged predictions × 12 features, 100,000 labels) against pandas + scipy"
+go run ./dev/bench/monitor

@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
@@ -25,29 +24,34 @@ func RegisterCPU(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(workflows.HyperparameterSearch, workflow.RegisterOptions{Name: workflows.HyperparameterSearchName})
 	w.RegisterWorkflowWithOptions(workflows.ModelMonitor, workflow.RegisterOptions{Name: workflows.ModelMonitorName})
 	w.RegisterWorkflowWithOptions(workflows.RetrainLoop, workflow.RegisterOptions{Name: workflows.RetrainLoopName})
-	for name, fn := range map[string]any{
-		"IngestData":        acts.IngestData,
-		"ValidateData":      acts.ValidateData,
-		"EngineerFeatures":  acts.EngineerFeatures,
-		"EvaluateModel":     acts.EvaluateModel,
-		"RegisterCandidate": acts.RegisterCandidate,
-		"RejectCandidate":   acts.RejectCandidate,
-		"DeployModel":       acts.DeployModel,
-		"SetRouting":        acts.SetRouting,
-		"AnalyzeRollout":    acts.AnalyzeRollout,
-		"PromoteCandidate":  acts.PromoteCandidate,
-		"RollbackCandidate": acts.RollbackCandidate,
-		"AnalyzeWindow":     acts.AnalyzeWindow,
-		"StartRetraining":   acts.StartRetraining,
-	} {
-		w.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
+	for _, fn := range CPUActivities(acts) {
+		w.RegisterActivity(fn)
 	}
+}
+
+// CPUActivities are the activities mlpipe-cpu runs, as method values: each
+// is registered under its method's name, the name the workflows schedule
+// it by (they call the same method values), so a rename cannot leave the
+// two apart.
+func CPUActivities(acts *activities.Activities) []any {
+	return []any{
+		acts.IngestData, acts.ValidateData, acts.EngineerFeatures, acts.EvaluateModel,
+		acts.RegisterCandidate, acts.RejectCandidate, acts.DeployModel, acts.ImportModel,
+		acts.SetRouting, acts.AnalyzeRollout, acts.PromoteCandidate, acts.RollbackCandidate,
+		acts.AnalyzeWindow, acts.StartRetraining,
+	}
+}
+
+// GPUActivities are the activities that want an accelerator.
+func GPUActivities(acts *activities.Activities) []any {
+	return []any{acts.TrainModel, acts.TrainTrial}
 }
 
 // RegisterGPU registers the activities that want an accelerator.
 func RegisterGPU(w worker.Registry, acts *activities.Activities) {
-	w.RegisterActivityWithOptions(acts.TrainModel, activity.RegisterOptions{Name: "TrainModel"})
-	w.RegisterActivityWithOptions(acts.TrainTrial, activity.RegisterOptions{Name: "TrainTrial"})
+	for _, fn := range GPUActivities(acts) {
+		w.RegisterActivity(fn)
+	}
 }
 
 // NewCPU builds the worker for mlpipe-cpu.

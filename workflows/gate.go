@@ -35,10 +35,18 @@ func (p *pipeline) deploy(ctx workflow.Context, st spec.Stage) error {
 	if !ok {
 		return missing(st, "evaluation report")
 	}
-	// CheckGate visits metrics in sorted order: deterministic.
 	scores, champ := ev.evaluation.Scores()
-	//workflowcheck:ignore
-	th := p.in.CheckGate(scores, champ)
+	var th []spec.Threshold
+	if p.recorded {
+		if err := workflow.ExecuteLocalActivity(localCtx(ctx), activities.CheckGate,
+			activities.CheckGateInput{Spec: p.in, Candidate: scores, Champion: champ}).Get(ctx, &th); err != nil {
+			return err
+		}
+	} else {
+		// CheckGate visits metrics in sorted order: deterministic.
+		//workflowcheck:ignore
+		th = p.in.CheckGate(scores, champ)
+	}
 	p.status.Gate.Thresholds, p.result.Thresholds = th, th
 	var failed []string
 	for _, t := range th {

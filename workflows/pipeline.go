@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -18,6 +19,18 @@ const ErrInvalidSpec = "InvalidSpec"
 // input keys no setting takes and the other checks of spec.Validate that
 // spec.ValidateAsRecorded leaves out.
 const versionStrictSpec = "pipeline-strict-spec"
+
+// versionRecordedDecisions marks pipelines whose spec checks, plan and
+// gate judgement run as local activities, recorded in the history.
+const versionRecordedDecisions = "pipeline-recorded-decisions"
+
+// localCtx runs a pure, quick local activity: a few tries, then fail.
+func localCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: time.Minute,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 3},
+	})
+}
 
 // TrainingPipeline runs a pipeline spec's DAG: ingestion, validation,
 // feature engineering, training, evaluation and the gated deployment.
@@ -42,6 +55,11 @@ type pipeline struct {
 	// decision is set by an approve/reject signal or update.
 	decision *activities.Approval
 	result   PipelineResult
+	// recorded: the spec's checks, plan and gate ran as local activities
+	// (versionRecordedDecisions); columns is the plan's list of the
+	// source columns the spec names.
+	recorded bool
+	columns  spec.ColumnRefs
 }
 
 // output is a stage output: exactly one field is set, by producer kind.
@@ -69,19 +87,41 @@ func newPipeline(ctx workflow.Context, in spec.Pipeline) (*pipeline, error) {
 	// spec's bounds or thresholds outside a metric's range; they replay
 	// with the checks they ran.
 	strict := workflow.GetVersion(ctx, versionStrictSpec, workflow.DefaultVersion, 1) == 1
-	validate := p.in.ValidateAsRecorded
-	if strict {
-		validate = p.in.Validate
-	}
-	// Validate ranges over maps only to sort their keys: deterministic.
-	//workflowcheck:ignore
-	if err := validate(); err != nil {
-		p.status.State = StateFailed
-		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidSpec, nil)
-	}
-	g, err := p.in.Plan()
-	if err != nil {
-		return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidSpec, nil)
+	// Pipelines started since versionRecordedDecisions check and plan the
+	// spec (and judge the gate) in local activities, so the history
+	// records the outcome and a later change to the spec library cannot
+	// change a running pipeline's replay.
+	p.recorded = workflow.GetVersion(ctx, versionRecordedDecisions, workflow.DefaultVersion, 1) == 1
+	var g spec.Graph
+	if p.recorded {
+		var plan activities.PipelinePlan
+		if err := workflow.ExecuteLocalActivity(localCtx(ctx), activities.PlanPipeline,
+			activities.PlanPipelineInput{Spec: in, Strict: strict}).Get(ctx, &plan); err != nil {
+			return nil, err
+		}
+		if plan.Problem != "" {
+			p.status.State = StateFailed
+			return nil, temporal.NewNonRetryableApplicationError(plan.Problem, ErrInvalidSpec, nil)
+		}
+		if plan.Spec == nil {
+			return nil, temporal.NewNonRetryableApplicationError("planning the pipeline returned no spec", ErrInvalidSpec, nil)
+		}
+		p.in, g, p.columns = *plan.Spec, plan.Graph, plan.Columns
+	} else {
+		validate := p.in.ValidateAsRecorded
+		if strict {
+			validate = p.in.Validate
+		}
+		// Validate ranges over maps only to sort their keys: deterministic.
+		//workflowcheck:ignore
+		if err := validate(); err != nil {
+			p.status.State = StateFailed
+			return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidSpec, nil)
+		}
+		var err error
+		if g, err = p.in.Plan(); err != nil {
+			return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidSpec, nil)
+		}
 	}
 	p.graph = g
 	p.status.Gate.Approvers = p.in.Approval.Approvers

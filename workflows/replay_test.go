@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
@@ -21,7 +23,9 @@ import (
 //     pipeline-strict-spec marker: MLPIPE_RECORD_HISTORY with
 //     TestPipelineThroughStockTemporalCLI (churn_deployed.json is the same
 //     run recorded before that marker, and replays its DefaultVersion
-//     branch);
+//     branch); churn_v2_recorded_decisions_deployed.json is that test's
+//     run with the pipeline-recorded-decisions marker too, whose spec
+//     checks, plan and gate are local activities;
 //   - search_completed.json, a multi-class HyperparameterSearch (3 trials ×
 //     2 folds): MLPIPE_RECORD_SEARCH_HISTORY with
 //     TestMulticlassSearchOnThePlansExample.
@@ -55,6 +59,14 @@ import (
 // notifications, one retraining, a second incident in the cooldown):
 // MLPIPE_RECORD_LOOP_HISTORY with
 // TestAnAlertStormStartsOneRetrainingThatWaitsAtTheGate.
+//
+// shadow_v1_first_run.json and shadow_v1_last_run.json are two runs of one
+// ShadowRollout with the rollout-continues-as-new marker, on live traffic,
+// handing over every 100 events: the first run (it ends by continuing as
+// new) and the last (it starts from the hand-over and switches).
+// MLPIPE_RECORD_SHADOW_HISTORY=$PWD/workflows/testdata with
+// TestShadowContinuesAsNewOnLiveTraffic. The canary histories above replay
+// the marker's DefaultVersion branch.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	require.NoError(t, err)
@@ -65,21 +77,73 @@ func TestReplayRecordedHistories(t *testing.T) {
 	require.Contains(t, files, filepath.Join("testdata", "canary_v0_stuck_aborted.json"), "and a canary from before the rollout-bounded-gateway marker")
 	require.Contains(t, files, filepath.Join("testdata", "churn_deployed.json"), "a pipeline from before the pipeline-strict-spec marker")
 	require.Contains(t, files, filepath.Join("testdata", "churn_v1_strict_deployed.json"), "and one with it")
+	require.Contains(t, files, filepath.Join("testdata", "churn_v2_recorded_decisions_deployed.json"), "and one whose decisions are local activities")
+	require.Contains(t, files, filepath.Join("testdata", "shadow_v1_first_run.json"), "a shadow's run that continues as new")
+	require.Contains(t, files, filepath.Join("testdata", "shadow_v1_last_run.json"), "and the run it handed over to")
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			// Every workflow the workers register, by its registered
-			// name: a history replays whichever type it recorded.
-			r.RegisterWorkflowWithOptions(TrainingPipeline, workflow.RegisterOptions{Name: TrainingPipelineName})
-			r.RegisterWorkflowWithOptions(HyperparameterSearch, workflow.RegisterOptions{Name: HyperparameterSearchName})
-			r.RegisterWorkflowWithOptions(CanaryRollout, workflow.RegisterOptions{Name: CanaryRolloutName})
-			r.RegisterWorkflowWithOptions(ShadowRollout, workflow.RegisterOptions{Name: ShadowRolloutName})
-			r.RegisterWorkflowWithOptions(ModelMonitor, workflow.RegisterOptions{Name: ModelMonitorName})
-			r.RegisterWorkflowWithOptions(RetrainLoop, workflow.RegisterOptions{Name: RetrainLoopName})
 			// Replayed under its own workflow ID, since child IDs
 			// (ID-search, ID-canary) are derived from it.
 			hist, exec := readHistory(t, f)
-			require.NoError(t, r.ReplayWorkflowHistoryWithOptions(nil, hist, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec}))
+			require.NoError(t, replayer("").ReplayWorkflowHistoryWithOptions(nil, hist, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec}))
+		})
+	}
+}
+
+// replayer registers every workflow the workers register, by its
+// registered name, so that a history replays whichever type it recorded;
+// the type named mutated gets an extra timer before its first command.
+func replayer(mutated string) worker.WorkflowReplayer {
+	r := worker.NewWorkflowReplayer()
+	register := func(wf any, name string) {
+		r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: name})
+	}
+	register(canMutate(TrainingPipeline, mutated == TrainingPipelineName), TrainingPipelineName)
+	register(canMutate(HyperparameterSearch, mutated == HyperparameterSearchName), HyperparameterSearchName)
+	register(canMutate(CanaryRollout, mutated == CanaryRolloutName), CanaryRolloutName)
+	register(canMutate(ShadowRollout, mutated == ShadowRolloutName), ShadowRolloutName)
+	register(canMutate(ModelMonitor, mutated == ModelMonitorName), ModelMonitorName)
+	loop := canMutate(func(ctx workflow.Context, in RetrainLoopInput) (struct{}, error) {
+		return struct{}{}, RetrainLoop(ctx, in)
+	}, mutated == RetrainLoopName)
+	register(func(ctx workflow.Context, in RetrainLoopInput) error {
+		_, err := loop(ctx, in)
+		return err
+	}, RetrainLoopName)
+	return r
+}
+
+// canMutate is wf, or with on, wf behind a one-minute timer: a command
+// none of the recorded histories has, as a change without GetVersion
+// would add.
+func canMutate[I, O any](wf func(workflow.Context, I) (O, error), on bool) func(workflow.Context, I) (O, error) {
+	if !on {
+		return wf
+	}
+	return func(ctx workflow.Context, in I) (O, error) {
+		if err := workflow.Sleep(ctx, time.Minute); err != nil {
+			var zero O
+			return zero, err
+		}
+		return wf(ctx, in)
+	}
+}
+
+// The replay test can fail: every recorded history, replayed against its
+// workflow with one extra timer (a change that skipped GetVersion), is
+// refused as nondeterministic.
+func TestReplayFailsWhenAWorkflowsCommandsChange(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			hist, exec := readHistory(t, f)
+			typ := hist.GetEvents()[0].GetWorkflowExecutionStartedEventAttributes().GetWorkflowType().GetName()
+			err := replayer(typ).ReplayWorkflowHistoryWithOptions(nil, hist, worker.ReplayWorkflowHistoryOptions{OriginalExecution: exec})
+			require.Error(t, err, "%s replayed against a changed %s", f, typ)
+			// TMPRL1100 is the SDK's code for a nondeterministic replay.
+			assert.Contains(t, err.Error(), "TMPRL1100", "%s: %v", f, err)
 		})
 	}
 }

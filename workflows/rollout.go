@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -63,6 +64,24 @@ type rolloutRun struct {
 	routed bool
 	// concluding is set once the rollout is promoting or rolling back.
 	concluding bool
+
+	// continueAt is the history length at which this run hands over to a
+	// new one (0: never, for rollouts started before
+	// rolloutContinuesAsNew).
+	continueAt int
+	// resume is the state an earlier run handed over, if any.
+	resume *RolloutCarry
+	runs   int
+	// Where the run is, for the hand-over: the step held, what is left of
+	// its hold and whether the hold has analysed yet.
+	stepIndex int
+	remaining time.Duration
+	analysed  bool
+	// events is this run's own count of the events it has caused, in case
+	// the server's count is not known (the test environment's children);
+	// iterations counts its holds' waits, so that each run makes progress.
+	events     int
+	iterations int
 }
 
 // rolloutBoundedGateway marks rollouts that do not wait on a gateway
@@ -70,6 +89,11 @@ type rolloutRun struct {
 // the gateway refuses rolls back, and a rollback the gateway cannot be
 // told of still ends the rollout. Earlier histories replay without it.
 const rolloutBoundedGateway = "rollout-bounded-gateway"
+
+// rolloutContinuesAsNew marks rollouts whose runs continue as new before
+// their history grows long, carrying their state, and whose history lines
+// are bounded (RolloutHistoryKept). Earlier histories replay without it.
+const rolloutContinuesAsNew = "rollout-continues-as-new"
 
 func newRollout(ctx workflow.Context, in RolloutInput, strategy string) (*rolloutRun, error) {
 	r := &rolloutRun{in: in, d: in.Deployment, id: workflow.GetInfo(ctx).WorkflowExecution.ID}
@@ -88,6 +112,13 @@ func newRollout(ctx workflow.Context, in RolloutInput, strategy string) (*rollou
 	if err := p.ValidateDeployment(); err != nil {
 		probs = append(probs, err.Error())
 	}
+	if in.ContinueAsNewAt != 0 && (in.ContinueAsNewAt < MinContinueAsNewAt || in.ContinueAsNewAt > MaxContinueAsNewAt) {
+		probs = append(probs, fmt.Sprintf("continue_as_new_at %d is out of range: use %d to %d events (0 means %d)",
+			in.ContinueAsNewAt, MinContinueAsNewAt, MaxContinueAsNewAt, DefaultContinueAsNewAt))
+	}
+	if c := in.Carry; c != nil && (c.StepIndex < 0 || c.StepIndex >= max(1, len(p.Deployment.Steps)) || c.Remaining < 0) {
+		probs = append(probs, fmt.Sprintf("carry is not a rollout's own hand-over (step_index %d, remaining %s): start the rollout without carry", c.StepIndex, c.Remaining))
+	}
 	if in.GatewayRetry < 0 || (in.GatewayRetry > 0 && in.GatewayRetry < spec.Duration(time.Second)) || in.GatewayRetry > MaxGatewayRetry {
 		probs = append(probs, fmt.Sprintf("gateway_retry %s is out of range: use 1s to %s (0 means %s)", in.GatewayRetry, MaxGatewayRetry, DefaultGatewayRetry))
 	}
@@ -103,29 +134,59 @@ func newRollout(ctx workflow.Context, in RolloutInput, strategy string) (*rollou
 		r.in.GatewayRetry = DefaultGatewayRetry
 	}
 	r.bounded = workflow.GetVersion(ctx, rolloutBoundedGateway, workflow.DefaultVersion, 1) >= 1
+	if workflow.GetVersion(ctx, rolloutContinuesAsNew, workflow.DefaultVersion, 1) >= 1 {
+		r.continueAt = cmp.Or(in.ContinueAsNewAt, DefaultContinueAsNewAt)
+	}
+	if c := in.Carry; c != nil {
+		r.resume = c
+		r.status = c.Status
+		r.paused, r.lastVerdict, r.routed, r.runs = c.Paused, c.LastVerdict, c.Routed, c.Runs
+	}
+	r.runs++
+	r.events = rolloutRunEvents
+	r.publish(ctx)
 	return r, nil
 }
 
 func (r *rolloutRun) log(ctx workflow.Context, format string, args ...any) {
 	e := RolloutEvent{At: workflow.Now(ctx), What: fmt.Sprintf(format, args...)}
-	r.status.History = append(r.status.History, e)
+	if r.continueAt > 0 {
+		r.status.History, r.status.HistoryDropped = keepHistory(r.status.History, r.status.HistoryDropped, e)
+	} else {
+		r.status.History = append(r.status.History, e)
+	}
 	r.publish(ctx)
 }
 
 // canary runs the steps; it returns the outcome and why.
 func (r *rolloutRun) canary(ctx workflow.Context) error {
-	for i, step := range r.d.Steps {
-		r.status.Step = i + 1
-		next, err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeCanary, Candidate: r.in.Candidate,
-			Weight: step.Weight, StickyKey: r.d.StickyKey, Reason: fmt.Sprintf("canary step %d of %d: %g%%", i+1, len(r.d.Steps), step.Weight)})
-		if !r.bounded && err != nil {
+	first := 0
+	if r.resume != nil {
+		first = r.resume.StepIndex
+	}
+	for i := first; i < len(r.d.Steps); i++ {
+		step := r.d.Steps[i]
+		r.stepIndex, r.analysed = i, false
+		hold := step.Hold.D()
+		if r.resume != nil && i == first {
+			// An earlier run routed this step: hold what is left of it.
+			hold, r.analysed = r.resume.Remaining.D(), r.resume.Analysed
+		} else {
+			r.status.Step = i + 1
+			next, err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeCanary, Candidate: r.in.Candidate,
+				Weight: step.Weight, StickyKey: r.d.StickyKey, Reason: fmt.Sprintf("canary step %d of %d: %g%%", i+1, len(r.d.Steps), step.Weight)})
+			if !r.bounded && err != nil {
+				return err
+			}
+			if err != nil || next != "" {
+				return r.conclude(ctx, next, err)
+			}
+			r.log(ctx, "step %d of %d: %g%% of traffic to version %d for %s", i+1, len(r.d.Steps), step.Weight, r.in.Candidate, step.Hold)
+		}
+		next, err := r.hold(ctx, hold, fmt.Sprintf("canary %g%%", step.Weight))
+		if errors.Is(err, errContinueAsNew) {
 			return err
 		}
-		if err != nil || next != "" {
-			return r.conclude(ctx, next, err)
-		}
-		r.log(ctx, "step %d of %d: %g%% of traffic to version %d for %s", i+1, len(r.d.Steps), step.Weight, r.in.Candidate, step.Hold)
-		next, err = r.hold(ctx, step.Hold.D(), fmt.Sprintf("canary %g%%", step.Weight))
 		if err != nil || next != "" {
 			return r.conclude(ctx, next, err)
 		}
@@ -135,20 +196,29 @@ func (r *rolloutRun) canary(ctx workflow.Context) error {
 
 // shadow mirrors traffic for the window, then decides.
 func (r *rolloutRun) shadow(ctx workflow.Context) error {
-	r.status.Step, r.status.Steps, r.status.Weight = 1, 1, 0
-	next, err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeShadow, Candidate: r.in.Candidate,
-		Mirror: r.d.Mirror, Reason: fmt.Sprintf("shadow: mirror %g%%", r.d.Mirror)})
-	if !r.bounded && err != nil {
+	window := r.d.Window.D()
+	if r.resume != nil {
+		// An earlier run set the mirror up: watch what is left of the window.
+		window, r.analysed = r.resume.Remaining.D(), r.resume.Analysed
+	} else {
+		r.status.Step, r.status.Steps, r.status.Weight = 1, 1, 0
+		next, err := r.route(ctx, routing.Routing{Model: r.in.Model, Mode: routing.ModeShadow, Candidate: r.in.Candidate,
+			Mirror: r.d.Mirror, Reason: fmt.Sprintf("shadow: mirror %g%%", r.d.Mirror)})
+		if !r.bounded && err != nil {
+			return err
+		}
+		if err != nil || next != "" {
+			if next == OutcomeRolledBack {
+				next = OutcomeDiscarded
+			}
+			return r.conclude(ctx, next, err)
+		}
+		r.log(ctx, "shadow: %g%% of traffic mirrored to version %d for %s", r.d.Mirror, r.in.Candidate, r.d.Window)
+	}
+	next, err := r.hold(ctx, window, "shadow")
+	if errors.Is(err, errContinueAsNew) {
 		return err
 	}
-	if err != nil || next != "" {
-		if next == OutcomeRolledBack {
-			next = OutcomeDiscarded
-		}
-		return r.conclude(ctx, next, err)
-	}
-	r.log(ctx, "shadow: %g%% of traffic mirrored to version %d for %s", r.d.Mirror, r.in.Candidate, r.d.Window)
-	next, err = r.hold(ctx, r.d.Window.D(), "shadow")
 	if err != nil || next != "" {
 		if next == OutcomeRolledBack {
 			next = OutcomeDiscarded
@@ -177,8 +247,11 @@ func (r *rolloutRun) shadow(ctx workflow.Context) error {
 func (r *rolloutRun) hold(ctx workflow.Context, d time.Duration, what string) (string, error) {
 	interval := r.d.AnalysisInterval.D()
 	remaining := d
-	analysed := false
 	for remaining > 0 {
+		r.remaining = remaining
+		if r.continueAsNewDue(ctx) {
+			return "", errContinueAsNew
+		}
 		ends := workflow.Now(ctx).Add(remaining)
 		r.status.HoldEndsAt = &ends
 		wait := min(interval, remaining)
@@ -191,6 +264,8 @@ func (r *rolloutRun) hold(ctx workflow.Context, d time.Duration, what string) (s
 			return "", err
 		}
 		remaining -= workflow.Now(ctx).Sub(start)
+		r.iterations++
+		r.events += rolloutIterationEvents
 		if next := r.requested(); next != "" {
 			return next, nil
 		}
@@ -200,12 +275,13 @@ func (r *rolloutRun) hold(ctx workflow.Context, d time.Duration, what string) (s
 			}
 			continue
 		}
-		analysed = true
+		r.analysed = true
 		if next, err := r.analyze(ctx); err != nil || next != "" {
 			return next, err
 		}
 	}
-	if analysed && r.lastVerdict == rollout.VerdictInconclusive {
+	r.remaining = 0
+	if r.analysed && r.lastVerdict == rollout.VerdictInconclusive {
 		r.paused, r.status.PausedBy = true, "analysis"
 		r.log(ctx, "%s: inconclusive (%s); paused for a person: resume, promote or abort", what, r.status.LastAnalysis.Summary)
 		return r.waitWhilePaused(ctx)
@@ -239,54 +315,6 @@ func (r *rolloutRun) waitWhilePaused(ctx workflow.Context) (string, error) {
 	r.status.State, r.status.PausedBy = RolloutRunning, ""
 	r.publish(ctx)
 	return r.requested(), nil
-}
-
-// analyze compares candidate with production once; enough failures in a
-// row roll the candidate back.
-func (r *rolloutRun) analyze(ctx workflow.Context) (string, error) {
-	var res activities.AnalyzeRolloutResult
-	in := activities.AnalyzeRolloutInput{GatewayURL: r.d.GatewayURL, Model: r.in.Model, Mode: modeOf(r.d.Strategy), Criteria: r.d.Criteria}
-	next, err := r.gatewayCall(ctx, fmt.Sprintf("analyse %s version %d against production", r.in.Model, r.in.Candidate), a.AnalyzeRollout, in, &res)
-	if next != "" {
-		return next, nil
-	}
-	if err != nil {
-		return "", err
-	}
-	an := res.Analysis
-	r.status.LastAnalysis, r.lastVerdict = &an, an.Verdict
-	r.status.Analyses++
-	switch an.Verdict {
-	case rollout.VerdictFail:
-		r.status.Failures++
-		r.log(ctx, "analysis %d failed (%d of %d allowed): %s", r.status.Analyses, r.status.Failures, r.d.FailureLimit, an.Summary)
-		if r.status.Failures >= r.d.FailureLimit {
-			r.outcomeReason = fmt.Sprintf("%d failed analyses in a row: %s", r.status.Failures, an.Summary)
-			return OutcomeRolledBack, nil
-		}
-	case rollout.VerdictPass:
-		r.status.Failures = 0
-		r.log(ctx, "analysis %d passed", r.status.Analyses)
-	default:
-		r.log(ctx, "analysis %d inconclusive: %s", r.status.Analyses, an.Summary)
-	}
-	return "", nil
-}
-
-func modeOf(strategy string) string {
-	if strategy == spec.StrategyShadow {
-		return routing.ModeShadow
-	}
-	return routing.ModeCanary
-}
-
-func (r *rolloutRun) activityOptions(summary string) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		TaskQueue:           TaskQueueCPU,
-		StartToCloseTimeout: time.Minute,
-		Summary:             summary,
-		RetryPolicy:         gatewayRetryPolicy(r.in.GatewayRetry.D()),
-	}
 }
 
 // conclude promotes the candidate or takes it out of the traffic. It runs
@@ -355,8 +383,11 @@ func (r *rolloutRun) conclude(ctx workflow.Context, outcome string, cause error)
 }
 
 func (r *rolloutRun) finish(ctx workflow.Context, err error) (RolloutResult, error) {
+	if errors.Is(err, errContinueAsNew) {
+		return RolloutResult{}, r.continueAsNew(ctx)
+	}
 	res := RolloutResult{WorkflowID: r.id, Model: r.in.Model, Candidate: r.in.Candidate, Outcome: r.outcome, Reason: r.outcomeReason,
-		Analyses: r.status.Analyses, LastAnalysis: r.status.LastAnalysis, History: r.status.History}
+		Analyses: r.status.Analyses, LastAnalysis: r.status.LastAnalysis, History: r.status.History, HistoryDropped: r.status.HistoryDropped}
 	if err != nil {
 		return res, err
 	}
@@ -364,24 +395,6 @@ func (r *rolloutRun) finish(ctx workflow.Context, err error) (RolloutResult, err
 		return res, werr
 	}
 	return res, nil
-}
-
-// publish shows the rollout in the Web UI's current details.
-func (r *rolloutRun) publish(ctx workflow.Context) {
-	var b strings.Builder
-	b.WriteString(fmt.Sprintf("**%s rollout** of `%s` version %d: **%s**, step %d of %d, weight %g%%\n\n",
-		r.d.Strategy, r.in.Model, r.in.Candidate, r.status.State, r.status.Step, r.status.Steps, r.status.Weight))
-	if p := r.status.Pending; p != nil {
-		b.WriteString(fmt.Sprintf("Not applied yet: %s, sent to the gateway at %s at %s and not acknowledged\n\n", p.What, r.d.GatewayURL, p.Since.UTC().Format(time.RFC3339)))
-	}
-	if an := r.status.LastAnalysis; an != nil {
-		b.WriteString(fmt.Sprintf("Last analysis (%d so far, %d failed in a row): **%s** %s\n\n", r.status.Analyses, r.status.Failures, an.Verdict, an.Summary))
-	}
-	for i := max(0, len(r.status.History)-8); i < len(r.status.History); i++ {
-		e := r.status.History[i]
-		b.WriteString(fmt.Sprintf("- %s %s\n", e.At.UTC().Format(time.RFC3339), e.What))
-	}
-	workflow.SetCurrentDetails(ctx, b.String())
 }
 
 var errRolloutOver = errors.New("the rollout is over")

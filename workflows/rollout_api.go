@@ -62,6 +62,14 @@ type RolloutInput struct {
 	// gateway does not answer or answers 5xx (default 10m, at most 24h).
 	// Past it the rollout ends rolled back, with the reason.
 	GatewayRetry spec.Duration `json:"gateway_retry,omitempty"`
+	// ContinueAsNewAt is the history length (events) at which a run hands
+	// its state to a new run of the same workflow ID (default 2,000; 100 to
+	// 10,000), so that a long canary analysed often never nears Temporal's
+	// limits. The server's own suggestion is followed too.
+	ContinueAsNewAt int `json:"continue_as_new_at,omitempty"`
+	// Carry is the state a previous run handed over (continue-as-new);
+	// nobody sets it by hand.
+	Carry *RolloutCarry `json:"carry,omitempty"`
 
 	// problems are what decoding the JSON input found wrong (an unknown
 	// key, a value of the wrong type); the workflow refuses them.
@@ -86,6 +94,35 @@ const DefaultGatewayRetry = spec.Duration(10 * time.Minute)
 
 // MaxGatewayRetry is the largest RolloutInput.GatewayRetry accepted.
 const MaxGatewayRetry = spec.Duration(24 * time.Hour)
+
+// DefaultContinueAsNewAt is RolloutInput.ContinueAsNewAt when unset: well
+// below the 10,240 events at which Temporal starts warning.
+const DefaultContinueAsNewAt = 2000
+
+// MinContinueAsNewAt and MaxContinueAsNewAt bound RolloutInput.ContinueAsNewAt.
+const (
+	MinContinueAsNewAt = 100
+	MaxContinueAsNewAt = 10000
+)
+
+// RolloutCarry is what a rollout's run hands to the next one: where it is
+// (the step and what is left of its hold) and everything its status and
+// result show, so that continuing as new changes neither.
+type RolloutCarry struct {
+	Status RolloutStatus `json:"status"`
+	// StepIndex is the step being held (0-based); its routing is in effect.
+	StepIndex int `json:"step_index"`
+	// Remaining is the unpaused time left of that step's hold (the
+	// shadow's window).
+	Remaining spec.Duration `json:"remaining"`
+	// Analysed is set once the hold has analysed at least once.
+	Analysed    bool            `json:"analysed,omitempty"`
+	Paused      bool            `json:"paused,omitempty"`
+	LastVerdict rollout.Verdict `json:"last_verdict,omitempty"`
+	Routed      bool            `json:"routed,omitempty"`
+	// Runs counts the rollout's runs so far.
+	Runs int `json:"runs"`
+}
 
 // RolloutCommand is the payload of pause, resume, promote and abort.
 type RolloutCommand struct {
@@ -121,6 +158,9 @@ type RolloutStatus struct {
 	LastAnalysis *rollout.Analysis `json:"last_analysis,omitempty"`
 	PausedBy     string            `json:"paused_by,omitempty"`
 	History      []RolloutEvent    `json:"history"`
+	// HistoryDropped counts the oldest history lines no longer kept (at
+	// most RolloutHistoryKept are).
+	HistoryDropped int `json:"history_dropped,omitempty"`
 }
 
 // PendingRouting is a traffic split the rollout asked the gateway for and
@@ -142,4 +182,10 @@ type RolloutResult struct {
 	Analyses     int               `json:"analyses"`
 	LastAnalysis *rollout.Analysis `json:"last_analysis,omitempty"`
 	History      []RolloutEvent    `json:"history"`
+	// HistoryDropped counts the oldest history lines not kept.
+	HistoryDropped int `json:"history_dropped,omitempty"`
 }
+
+// RolloutHistoryKept bounds a rollout's history lines: past this many, the
+// oldest analyses that passed or were inconclusive go first.
+const RolloutHistoryKept = 200

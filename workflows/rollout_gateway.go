@@ -9,7 +9,9 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/mlpipe/mlpipe/activities"
+	"github.com/mlpipe/mlpipe/internal/rollout"
 	"github.com/mlpipe/mlpipe/internal/routing"
+	"github.com/mlpipe/mlpipe/internal/spec"
 )
 
 // A rollout steers the gateway through activities. None of them waits on
@@ -104,4 +106,52 @@ func (r *rolloutRun) failureText(err error) string {
 func isGatewayFailure(err error) bool {
 	var app *temporal.ApplicationError
 	return errors.As(err, &app) && (app.Type() == activities.ErrGatewayUnreachable || app.Type() == activities.ErrGatewayRefused)
+}
+
+// analyze compares candidate with production once; enough failures in a
+// row roll the candidate back.
+func (r *rolloutRun) analyze(ctx workflow.Context) (string, error) {
+	var res activities.AnalyzeRolloutResult
+	in := activities.AnalyzeRolloutInput{GatewayURL: r.d.GatewayURL, Model: r.in.Model, Mode: modeOf(r.d.Strategy), Criteria: r.d.Criteria}
+	next, err := r.gatewayCall(ctx, fmt.Sprintf("analyse %s version %d against production", r.in.Model, r.in.Candidate), a.AnalyzeRollout, in, &res)
+	if next != "" {
+		return next, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	an := res.Analysis
+	r.status.LastAnalysis, r.lastVerdict = &an, an.Verdict
+	r.status.Analyses++
+	switch an.Verdict {
+	case rollout.VerdictFail:
+		r.status.Failures++
+		r.log(ctx, "analysis %d failed (%d of %d allowed): %s", r.status.Analyses, r.status.Failures, r.d.FailureLimit, an.Summary)
+		if r.status.Failures >= r.d.FailureLimit {
+			r.outcomeReason = fmt.Sprintf("%d failed analyses in a row: %s", r.status.Failures, an.Summary)
+			return OutcomeRolledBack, nil
+		}
+	case rollout.VerdictPass:
+		r.status.Failures = 0
+		r.log(ctx, "analysis %d passed", r.status.Analyses)
+	default:
+		r.log(ctx, "analysis %d inconclusive: %s", r.status.Analyses, an.Summary)
+	}
+	return "", nil
+}
+
+func modeOf(strategy string) string {
+	if strategy == spec.StrategyShadow {
+		return routing.ModeShadow
+	}
+	return routing.ModeCanary
+}
+
+func (r *rolloutRun) activityOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		TaskQueue:           TaskQueueCPU,
+		StartToCloseTimeout: time.Minute,
+		Summary:             summary,
+		RetryPolicy:         gatewayRetryPolicy(r.in.GatewayRetry.D()),
+	}
 }

@@ -25,6 +25,22 @@ type SearchInput struct {
 	// Base is the configuration the trials' parameters are set on.
 	Base   model.Config `json:"base"`
 	Search tune.Search  `json:"search"`
+	// Carry is what a previous run of the search handed over
+	// (continue-as-new); nobody sets it by hand.
+	Carry *SearchCarry `json:"carry,omitempty"`
+}
+
+// SearchCarry is a search's progress handed to its next run: the rung in
+// progress, how many of its trial×fold jobs have finished (jobs run in a
+// fixed order and a run hands over only once none is running), the
+// trials still in the race and every trial's scores so far.
+type SearchCarry struct {
+	Rung    int                `json:"rung"`
+	Next    int                `json:"next"`
+	Alive   []int              `json:"alive"`
+	Results []tune.TrialResult `json:"results"`
+	Status  SearchStatus       `json:"status"`
+	Runs    int                `json:"runs"`
 }
 
 // SearchResult is every trial, ranked, and the winner.
@@ -67,6 +83,9 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	stopOnInvalid := workflow.GetVersion(ctx, versionStopOnInvalidInput, workflow.DefaultVersion, 1) == 1
 	// Searches started before this version defaulted max_parallel to 4.
 	deepQueue := workflow.GetVersion(ctx, versionDefaultMaxParallel16, workflow.DefaultVersion, 1) == 1
+	// Searches started before this version ran every trial in one run,
+	// whatever its history's length.
+	continues := workflow.GetVersion(ctx, versionSearchContinuesAsNew, workflow.DefaultVersion, 1) == 1
 	s := in.Search.Defaults()
 	if waitForTrials {
 		// The scoring's default follows the model's classes (f1_macro for
@@ -122,11 +141,30 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	for i := range alive {
 		alive[i] = i
 	}
-	for ri, rung := range rungs {
+	ro := rungOptions{waitForTrials: waitForTrials, stopOnInvalid: stopOnInvalid}
+	firstRung, runs := 0, 1
+	if continues {
+		events := searchRunEvents
+		ro.continueAt, ro.events = searchContinueAsNewAt, &events
+	}
+	if c := in.Carry; c != nil {
+		if c.Rung < 0 || c.Rung >= len(rungs) || len(c.Results) != len(results) || c.Next < 0 {
+			return bad(fmt.Errorf("carry is not this search's own hand-over (rung %d of %d, %d results for %d trials): start the search without carry",
+				c.Rung+1, len(rungs), len(c.Results), len(results)))
+		}
+		firstRung, alive, results, st, runs, ro.from = c.Rung, c.Alive, c.Results, c.Status, c.Runs+1, c.Next
+	}
+	for ri := firstRung; ri < len(rungs); ri++ {
+		rung := rungs[ri]
 		st.Rung = ri + 1
-		if err := runRung(ctx, in, s, configs, alive, rung, results, &st, rungOptions{waitForTrials: waitForTrials, stopOnInvalid: stopOnInvalid}); err != nil {
+		next, err := runRung(ctx, in, s, configs, alive, rung, results, &st, ro)
+		if errors.Is(err, errContinueAsNew) {
+			return SearchResult{}, continueSearch(ctx, in, SearchCarry{Rung: ri, Next: next, Alive: alive, Results: results, Status: st, Runs: runs})
+		}
+		if err != nil {
 			return SearchResult{}, err
 		}
+		ro.from = 0
 		if ri == len(rungs)-1 {
 			break
 		}
@@ -173,6 +211,34 @@ const versionStopOnInvalidInput = "search-stops-on-invalid-input"
 // tune.DefaultMaxParallel (16) rather than 4.
 const versionDefaultMaxParallel16 = "search-default-max-parallel-16"
 
+// versionSearchContinuesAsNew marks searches that continue as new, once no
+// trial is running, before their history grows long (a trial×fold costs
+// up to 6 events and a search may run 10,000 of them).
+const versionSearchContinuesAsNew = "search-continues-as-new"
+
+// searchContinueAsNewAt is the history length at which a search stops
+// launching trials and hands over once the running ones finish: even with
+// max_parallel at its maximum of 1,000 fits still running (6 events each),
+// a run stays under Temporal's 10,240-event warning.
+const searchContinueAsNewAt = 2000
+
+// A search's run costs about this many events: its start and set-up, and
+// per trial×fold an activity scheduled, started and completed and its
+// share of workflow tasks (three events each; at worst one per trial).
+const (
+	searchRunEvents   = 20
+	searchTrialEvents = 6
+)
+
+// continueSearch hands the search to a new run of the same workflow ID;
+// the pipeline waiting on it follows the new run.
+func continueSearch(ctx workflow.Context, in SearchInput, c SearchCarry) error {
+	workflow.GetLogger(ctx).Info("search continues as new", "model", in.Model, "run", c.Runs, "rung", c.Rung+1,
+		"jobs_done", c.Next, "history_length", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	in.Carry = &c
+	return workflow.NewContinueAsNewError(ctx, HyperparameterSearchName, in)
+}
+
 // trialHeartbeatTimeout is short so that a cancelled search reaches its
 // trials within the SDK's heartbeat throttle (0.8 of it) and a lost worker
 // is noticed soon; TrainTrial heartbeats every second whatever the epoch
@@ -186,6 +252,13 @@ type rungOptions struct {
 	waitForTrials bool
 	// stopOnInvalid: a trial refused as bad input stops the search.
 	stopOnInvalid bool
+	// continueAt: the history length at which the run stops launching
+	// and, once no trial runs, asks to continue as new (0: never).
+	continueAt int
+	// from: jobs of the rung an earlier run finished.
+	from int
+	// events counts the run's own events across its rungs.
+	events *int
 }
 
 // runRung scores every alive trial on every fold, at most MaxParallel
@@ -194,13 +267,18 @@ type rungOptions struct {
 // waits for its running trials to end cancelled, so the search closes only
 // when no trial is left training. With stopOnInvalid, a trial refused as
 // bad input does the same to the others and its refusal is the rung's
-// error: every other trial shares the input it was refused for.
+// error: every other trial shares the input it was refused for. With
+// continueAt, a run whose history reaches it launches nothing more and,
+// once its running trials finish, returns errContinueAsNew with the number
+// of the rung's jobs done.
 func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []model.Config, alive []int, rung tune.Rung, results []tune.TrialResult,
-	st *SearchStatus, ro rungOptions) error {
+	st *SearchStatus, ro rungOptions) (int, error) {
 	type job struct{ trial, fold int }
 	var jobs []job
 	for _, t := range alive {
-		results[t].FoldScores, results[t].Seconds, results[t].Reason = nil, 0, ""
+		if ro.from == 0 {
+			results[t].FoldScores, results[t].Seconds, results[t].Reason = nil, 0, ""
+		}
 		for f := 0; f < s.CV; f++ {
 			jobs = append(jobs, job{t, f})
 		}
@@ -221,8 +299,8 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 	}
 	sel := workflow.NewSelector(ctx)
 	var firstErr error
-	stopping := false
-	next, pending := 0, 0
+	stopping, handing := false, false
+	next, pending := ro.from, 0
 	launch := func() {
 		j := jobs[next]
 		next++
@@ -237,6 +315,9 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 		o.Summary = fmt.Sprintf("trial %d fold %d/%d: %s", j.trial, j.fold+1, s.CV, tune.ParamText(results[j.trial].Params))
 		f := workflow.ExecuteActivity(workflow.WithActivityOptions(trialCtx, o), a.TrainTrial, in)
 		sel.AddFuture(f, func(f workflow.Future) {
+			if ro.events != nil {
+				*ro.events += searchTrialEvents
+			}
 			pending--
 			st.Done++
 			st.Running = pending
@@ -273,18 +354,27 @@ func runRung(ctx workflow.Context, in SearchInput, s tune.Search, configs []mode
 	for next < len(jobs) && pending < s.MaxParallel {
 		launch()
 	}
-	draining := func() bool { return stopping || ro.waitForTrials && ctx.Err() != nil }
+	draining := func() bool { return stopping || handing || ro.waitForTrials && ctx.Err() != nil }
 	for pending > 0 {
 		sel.Select(ctx)
-		if firstErr != nil && !draining() {
-			return firstErr
+		if firstErr != nil && !stopping && !(ro.waitForTrials && ctx.Err() != nil) {
+			return next, firstErr
+		}
+		if ro.continueAt > 0 && next < len(jobs) && !handing {
+			info := workflow.GetInfo(ctx)
+			handing = info.GetContinueAsNewSuggested() || max(info.GetCurrentHistoryLength(), *ro.events) >= ro.continueAt
 		}
 		if next < len(jobs) && !draining() {
 			launch()
 		}
 	}
-	if firstErr != nil {
-		return firstErr
+	switch {
+	case firstErr != nil:
+		return next, firstErr
+	case ctx.Err() != nil:
+		return next, ctx.Err()
+	case handing:
+		return next, errContinueAsNew
 	}
-	return ctx.Err()
+	return next, nil
 }

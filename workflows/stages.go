@@ -112,8 +112,11 @@ func (p *pipeline) ingest(ctx workflow.Context, st spec.Stage) error {
 	// The columns the spec names are checked against the header before
 	// anything is stored. Columns ranges over maps only to sort their
 	// keys: deterministic.
-	//workflowcheck:ignore
-	cols := p.in.Columns()
+	cols := p.columns
+	if !p.recorded {
+		//workflowcheck:ignore
+		cols = p.in.Columns()
+	}
 	in := activities.IngestDataInput{Pipeline: p.in.Name, Source: src.source, Target: p.in.Data.Target, Columns: cols}
 	if err := workflow.ExecuteActivity(actx, a.IngestData, in).Get(ctx, &res); err != nil {
 		return err
@@ -221,6 +224,9 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 	fs, ok := p.input(st, func(o output) bool { return o.features != nil })
 	if !ok {
 		return missing(st, "feature set")
+	}
+	if st.Import != nil {
+		return p.importModel(ctx, st, *fs.features)
 	}
 	cfg := p.in.Hyperparameters
 	if p.in.Search != nil {

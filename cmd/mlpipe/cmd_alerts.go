@@ -27,7 +27,7 @@ import (
 )
 
 const alertsUsage = `usage: mlpipe alerts receive [--addr 127.0.0.1:9095] [--metrics-cache 5s]
-       mlpipe alerts status MODEL [-o json]
+       mlpipe alerts status MODEL [-o json] [--prometheus URL] [--alertmanager URL]
        mlpipe alerts render -f pipeline.yaml --out DIR [--gateway HOST:PORT]... [--worker HOST:PORT]...
                             [--exporter HOST:PORT] [--alertmanager HOST:PORT] [--receiver URL] [--interval 15s]
                             [--group-wait 30s] [--group-interval 5m] [--repeat-interval 4h]`
@@ -131,6 +131,8 @@ func loopSink(c client.Client) alerting.Sink {
 func (m *Main) alertsStatus(ctx context.Context, args []string) error {
 	fs := newFlags("alerts status")
 	out := fs.String("o", "text", "text or json")
+	promURL := fs.String("prometheus", envOr("MLPIPE_PROMETHEUS_URL", "http://127.0.0.1:9090"), "Prometheus to ask how the model's rules evaluate (\"\" to skip)")
+	amURL := fs.String("alertmanager", envOr("MLPIPE_ALERTMANAGER_URL", "http://127.0.0.1:9093"), "Alertmanager to ask what it holds and delivers (\"\" to skip)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -143,10 +145,14 @@ func (m *Main) alertsStatus(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
+	delivery := probeDelivery(ctx, pos[0], strings.TrimRight(*promURL, "/"), strings.TrimRight(*amURL, "/"))
 	v, err := c.QueryWorkflow(ctx, workflows.RetrainLoopID(pos[0]), "", workflows.QueryRetrainLoop)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
+			if *out != "json" {
+				delivery.print(m.Stdout)
+			}
 			return &exitError{code: exitUsage, msg: fmt.Sprintf("model %s has had no alerts (no workflow %s)", pos[0], workflows.RetrainLoopID(pos[0]))}
 		}
 		return err
@@ -158,7 +164,10 @@ func (m *Main) alertsStatus(ctx context.Context, args []string) error {
 	if *out == "json" {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return enc.Encode(struct {
+			workflows.RetrainLoopStatus
+			Delivery deliveryStatus `json:"delivery"`
+		}{st, delivery})
 	}
 	fmt.Fprintf(m.Stdout, "model %s: %d notifications, %d retrainings held off by the cooldown (%s)\n",
 		st.Model, st.Notifications, st.Suppressed, st.Cooldown)
@@ -174,6 +183,7 @@ func (m *Main) alertsStatus(ctx context.Context, args []string) error {
 	if st.LastError != "" {
 		fmt.Fprintf(m.Stdout, "last retraining failed to start: %s\n", st.LastError)
 	}
+	delivery.print(m.Stdout)
 	return nil
 }
 

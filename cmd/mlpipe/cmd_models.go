@@ -17,13 +17,16 @@ import (
 	"github.com/mlpipe/mlpipe/internal/registry"
 )
 
-const modelsUsage = "usage: mlpipe models ls [NAME] [-o json] | mlpipe models show NAME[@VERSION|@ALIAS] [-o json] | mlpipe models import MODEL --xgboost FILE --transform FILE --as NAME"
+const modelsUsage = "usage: mlpipe models ls [NAME] [-o json] | mlpipe models show NAME[@VERSION|@ALIAS] [-o json] | mlpipe models import MODEL --xgboost FILE --transform FILE --as NAME | mlpipe models evaluate MODEL[@VERSION] -f pipeline.yaml"
 
 // models reads the model registry: what is in production, each version's
 // lineage and approval, and how the aliases got where they are.
 func (m *Main) models(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "import" {
 		return m.modelsImport(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "evaluate" {
+		return m.modelsEvaluate(ctx, args[1:])
 	}
 	fs := newFlags("models")
 	out := fs.String("o", "text", "output: text or json")

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,6 +24,7 @@ import (
 	"github.com/mlpipe/mlpipe/internal/features"
 	"github.com/mlpipe/mlpipe/internal/model"
 	"github.com/mlpipe/mlpipe/internal/registry"
+	"github.com/mlpipe/mlpipe/internal/spec"
 	"github.com/mlpipe/mlpipe/internal/treeeval"
 )
 
@@ -112,8 +114,95 @@ func (m *Main) modelsImport(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "imported %s as %s version %d (candidate): %d trees, %s, %d features, classes %s\n",
 		in.xgbFile, in.name, v.Version, b.Trees.Trees(), b.Trees.Objective(), b.Trees.Features(), strings.Join(b.ClassList(), ", "))
-	fmt.Fprintf(m.Stdout, "  bundle %s\n  next: mlpipe models show %s@candidate\n", ref.URI, in.name)
+	fmt.Fprintf(m.Stdout, "  bundle %s\n  next: mlpipe models evaluate %s@%d -f pipeline.yaml  (evaluation, gate, approval and rollout)\n", ref.URI, in.name, v.Version)
 	return nil
+}
+
+const modelsEvaluateUsage = "usage: mlpipe models evaluate MODEL[@VERSION|@ALIAS] -f pipeline.yaml [--id ID] [--detach] [--set path=value]"
+
+// modelsEvaluate runs a pipeline whose training stage takes a registered
+// version (`import:`) instead of training: the pipeline's data, features,
+// evaluation, gate, approval and rollout then decide on it as on a model
+// it trained. It is `mlpipe run` with the import set, so it follows the
+// run and exits as run does.
+func (m *Main) modelsEvaluate(ctx context.Context, args []string) error {
+	fs := newFlags("models evaluate")
+	file := fs.String("f", "", "the pipeline spec whose data, features, gate, approval and deployment the version goes through")
+	id := fs.String("id", "", "workflow ID (default NAME-TIMESTAMP)")
+	detach := fs.Bool("detach", false, "start and return without following")
+	var sets overrides
+	fs.Var(&sets, "set", "override a spec value: path.to.key=YAML (repeatable)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr(modelsEvaluateUsage)
+	}
+	p, err := loadSpec(*file, sets...)
+	if err != nil {
+		return err
+	}
+	name, ref, _ := strings.Cut(pos[0], "@")
+	if name != p.Model {
+		return usageErr("%s trains model %s, not %s: evaluate a version of %s, or give a spec whose model: is %s", *file, p.Model, name, p.Model, name)
+	}
+	i := slices.IndexFunc(p.Stages, func(st spec.Stage) bool { return st.KindOrName() == spec.KindTraining })
+	if i < 0 {
+		return usageErr("%s has no %s stage to take the version in place of training", *file, spec.KindTraining)
+	}
+	version, err := m.resolveVersion(ctx, name, ref)
+	if err != nil {
+		return err
+	}
+	run := []string{"-f", *file}
+	for _, o := range sets {
+		run = append(run, "--set", o.Path+"="+o.Value)
+	}
+	run = append(run, "--set", fmt.Sprintf("stages.%s.import={version: %d}", p.Stages[i].Name, version))
+	if *id != "" {
+		run = append(run, "--id", *id)
+	}
+	if *detach {
+		run = append(run, "--detach")
+	}
+	return m.run(ctx, run)
+}
+
+// resolveVersion turns VERSION or ALIAS (default candidate) into a version
+// number of name that exists, so a typo is refused before anything starts.
+func (m *Main) resolveVersion(ctx context.Context, name, ref string) (int, error) {
+	if ref == "" {
+		ref = registry.AliasCandidate
+	}
+	location := config.FromEnv().Artifacts
+	store, err := artifact.Open(ctx, location)
+	if err != nil {
+		return 0, fmt.Errorf("artifact store %s: %w", location, err)
+	}
+	reg := registry.New(store)
+	versions, err := reg.List(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("read the versions of %s: %w", name, err)
+	}
+	if len(versions) == 0 {
+		return 0, usageErr("model %s has no versions in %s: register one first (mlpipe models import %s --xgboost model.json --transform transform.json --as NAME)", name, location, name)
+	}
+	aliases, err := reg.Aliases(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("read the aliases of %s: %w", name, err)
+	}
+	n, err := strconv.Atoi(ref)
+	if err != nil {
+		var ok bool
+		if n, ok = aliases[ref]; !ok {
+			return 0, usageErr("model %s has no %s version (aliases: %s; versions: %s): name one with %s@VERSION", name, ref, aliasList(aliases), versionList(versions), name)
+		}
+	}
+	if !slices.ContainsFunc(versions, func(v registry.Version) bool { return v.Version == n }) {
+		return 0, usageErr("model %s has no version %s (versions: %s)", name, ref, versionList(versions))
+	}
+	return n, nil
 }
 
 // importLineage is what the registry records about an import.

@@ -301,7 +301,7 @@ func (m *Main) monitorReport(ctx context.Context, store artifact.Store, model st
 	fmt.Fprintf(m.Stdout, "verdict  %s\n", s.Verdict)
 	fmt.Fprintf(m.Stdout, "summary  %s\n", s.Headline())
 	for _, v := range s.Quality.Violations {
-		fmt.Fprintf(m.Stdout, "schema   %s\n", v)
+		fmt.Fprintf(m.Stdout, "quality  %s\n", v)
 	}
 	for _, w := range s.Warnings {
 		fmt.Fprintf(m.Stdout, "warning  %s\n", w)

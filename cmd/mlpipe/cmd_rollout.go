@@ -277,10 +277,13 @@ func printRollout(w io.Writer, st workflows.RolloutStatus, skip int) int {
 			fmt.Fprintf(w, "  last analysis: %s\n", st.LastAnalysis.Summary)
 		}
 	}
-	for _, e := range st.History[min(skip, len(st.History)):] {
+	// A long rollout keeps its latest lines only (HistoryDropped counts the
+	// rest, always older than the new ones): skip counts lines written.
+	total := st.HistoryDropped + len(st.History)
+	for _, e := range st.History[min(max(0, len(st.History)-(total-skip)), len(st.History)):] {
 		fmt.Fprintf(w, "  %s  %s\n", e.At.Local().Format("15:04:05"), strings.TrimSpace(e.What))
 	}
-	return len(st.History)
+	return total
 }
 
 // pendingLine says that a routing change is not in effect yet.

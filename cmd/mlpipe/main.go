@@ -35,6 +35,8 @@ Usage:
   mlpipe models show NAME[@VERSION|@ALIAS]  one version: lineage, metrics, approval
   mlpipe models import MODEL --xgboost model.json --transform transform.json --as NAME
                                           register an XGBoost model as the candidate
+  mlpipe models evaluate MODEL[@VERSION] -f pipeline.yaml   a registered version (default the candidate)
+                                          through the pipeline's evaluation, gate, approval and rollout
   mlpipe validate --suite suite.yaml DATA [--json] [--doc out.html]
                                           run expectations on a local CSV/Parquet/JSONL file (exit 1: failed)
   mlpipe features ls [--pipeline P]       feature-store versions: rows, features, when

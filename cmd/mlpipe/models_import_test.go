@@ -310,3 +310,58 @@ func impRead(t *testing.T, file string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// impExampleSpec copies the churn example beside generated data and
+// returns its pipeline.yaml.
+func impExampleSpec(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"pipeline.yaml", "hyperparameters.yaml"} {
+		b := impRead(t, filepath.Join("..", "..", "dev", "examples", "churn", f))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), b, 0o644))
+	}
+	out, errOut, code := impRun(t, "gen", "churn", "--rows", "200", "--seed", "3", "-o", filepath.Join(dir, "data", "churn.csv"))
+	require.Equal(t, exitOK, code, out+errOut)
+	return filepath.Join(dir, "pipeline.yaml")
+}
+
+// `models evaluate` is listed by `models --help`, and refuses what cannot
+// be evaluated before it starts anything, saying what to name instead.
+func TestImpEvaluateIsListedAndRefusesBadInput(t *testing.T) {
+	out, errOut, code := impRun(t, "models", "--help")
+	require.Equal(t, exitOK, code, errOut)
+	assert.Contains(t, out, "mlpipe models evaluate MODEL[@VERSION] -f pipeline.yaml")
+
+	spec := impExampleSpec(t)
+	files := impTrain(t, false)
+	impArtifacts(t)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no spec", []string{"models", "evaluate", "churn-classifier@1"}, "-f pipeline.yaml is required"},
+		{"no model", []string{"models", "evaluate", "-f", spec}, "usage: mlpipe models evaluate MODEL[@VERSION|@ALIAS] -f pipeline.yaml"},
+		{"no versions", []string{"models", "evaluate", "churn-classifier", "-f", spec},
+			"model churn-classifier has no versions in " + os.Getenv("MLPIPE_ARTIFACTS") + ": register one first (mlpipe models import churn-classifier"},
+		{"another model", []string{"models", "evaluate", "plans@1", "-f", spec}, spec + " trains model churn-classifier, not plans"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, errOut, code := impRun(t, c.args...)
+			assert.Equal(t, exitUsage, code, out+errOut)
+			assert.Contains(t, errOut, c.want)
+		})
+	}
+
+	_, errOut, code = impRun(t, "models", "import", "churn-classifier", "--xgboost", files.model, "--transform", files.transform, "--as", "alice")
+	require.Equal(t, exitOK, code, errOut)
+	for target, want := range map[string]string{
+		"churn-classifier@production": "model churn-classifier has no production version (aliases: candidate=1; versions: 1): name one with churn-classifier@VERSION",
+		"churn-classifier@9":          "model churn-classifier has no version 9 (versions: 1)",
+	} {
+		out, errOut, code := impRun(t, "models", "evaluate", target, "-f", spec)
+		assert.Equal(t, exitUsage, code, out+errOut)
+		assert.Contains(t, errOut, want)
+	}
+}

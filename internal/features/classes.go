@@ -137,24 +137,24 @@ func preview(values []string) string {
 	return strings.Join(values, ", ")
 }
 
-// classIndices encodes a multi-class target as class indices.
-func (t *Transform) classIndices(tc *frame.Column) ([]float64, error) {
+// classIndices encodes the multi-class target of rows lo..hi as class
+// indices into y.
+func (t *Transform) classIndices(tc *frame.Column, lo, hi int, y []float64) error {
 	index := make(map[string]int, len(t.Classes))
 	for k, c := range t.Classes {
 		index[c] = k
 	}
-	y := make([]float64, len(tc.Null))
-	for r := range y {
+	for r := lo; r < hi; r++ {
 		if tc.Null[r] {
-			return nil, fmt.Errorf("row %d: target %q is null", r+1, t.Target)
+			return fmt.Errorf("row %d: target %q is null", r+1, t.Target)
 		}
 		l := tc.Format(r)
 		k, ok := index[l]
 		if !ok {
-			return nil, fmt.Errorf("row %d: target %q is %q, which is not one of the model's classes (%s); the model cannot score a class it was not trained on",
+			return fmt.Errorf("row %d: target %q is %q, which is not one of the model's classes (%s); the model cannot score a class it was not trained on",
 				r+1, t.Target, l, strings.Join(t.Classes, ", "))
 		}
-		y[r] = float64(k)
+		y[r-lo] = float64(k)
 	}
-	return y, nil
+	return nil
 }

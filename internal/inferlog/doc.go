@@ -18,4 +18,9 @@
 // Feedback is joined to predictions over the logs (Read, Window), by model,
 // request ID and row, so a label joins whatever replica made the prediction,
 // across restarts, and however late it comes.
+//
+// Failed requests (a variant's 5xx answers) are logged with their status
+// and no predictions; files written before the status column read as
+// answered. RolloutStats counts a rollout's epoch per variant over every
+// replica's files, as the canary and shadow analyses read it.
 package inferlog

@@ -34,6 +34,28 @@ type Predictions struct {
 	Answers Answers
 	// Latency is how long the request (or the shadow's scoring) took.
 	Latency time.Duration
+	// Status is the HTTP status the variant answered with; 0 means 200.
+	// A request the variant failed (5xx) is logged with its status and no
+	// answers (Answers of length 0, never nil), so that error rates can be
+	// read from the log of every replica.
+	Status int
+}
+
+// status is the status as stored.
+func (p *Predictions) status() int32 {
+	if p.Status == 0 {
+		return 200
+	}
+	return int32(p.Status)
+}
+
+// logRows is what the record weighs in the writer's queue and batches:
+// its rows, or 1 for a failed request, which has none but is written.
+func (p *Predictions) logRows() int {
+	if n := p.Answers.Len(); n > 0 || p.Status < 400 {
+		return n
+	}
+	return 1
 }
 
 // Answers is a request's predictions, one per row; the gateway passes its
@@ -81,6 +103,10 @@ type requestRow struct {
 	Probabilities *string `parquet:"probabilities,optional"`
 	LatencyMs     float64 `parquet:"latency_ms"`
 	Replica       string  `parquet:"replica,dict"`
+	// Status is the HTTP status (200, or a 5xx with no predictions).
+	// Files written before it existed have no such column; Read takes
+	// their records as 200.
+	Status int32 `parquet:"status"`
 }
 
 // feedbackRow is one logged feedback as stored.

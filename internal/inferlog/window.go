@@ -26,6 +26,9 @@ type Query struct {
 	// feedback to predictions over that span. Labels that come weeks late
 	// need KeysFrom that far back, which reads those weeks' key columns.
 	KeysFrom time.Time
+	// Requests also loads the table requests: one row per logged request
+	// and variant, failed ones included.
+	Requests bool
 	// Logger receives a warning per skipped file (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -41,6 +44,11 @@ type Query struct {
 //	             request_id, row): label, value, feedback_time, label_time
 //	labelled     that latest feedback per key joined to its prediction
 //	             made in [KeysFrom, To): the late labels' view
+//	requests     (Query.Requests only) one row per logged request and
+//	             variant made in [From, To): request_id, time, model,
+//	             version, variant, status (200, or the 5xx of a failed
+//	             request, which has no predictions), rows, latency_ms,
+//	             replica
 //
 // A row mirrored to a shadow is logged twice, once per variant; both join.
 type WindowInfo struct {
@@ -59,14 +67,22 @@ const (
 	predictionColumns = `request_id VARCHAR, "row" INTEGER, "time" TIMESTAMPTZ, model VARCHAR, version INTEGER, variant VARCHAR, ` +
 		`input VARCHAR, prediction VARCHAR, probability DOUBLE, probabilities VARCHAR, latency_ms DOUBLE, replica VARCHAR`
 	// A stored record is one request; its lists unnest side by side into
-	// one row per prediction (a null list pads with nulls).
+	// one row per prediction (a null list pads with nulls). The writer
+	// stores inputs as JSON null when they did not match the answers, so
+	// they are read with TRY_CAST: the row's inputs are null, and its
+	// predictions still count.
 	predictionSelect = `request_id, CAST(generate_subscripts(predictions, 1) - 1 AS INTEGER), "time", model, version, variant, ` +
-		`CAST(unnest(CAST(inputs AS JSON[])) AS VARCHAR), unnest(predictions), unnest(probability), ` +
+		`CAST(unnest(TRY_CAST(inputs AS JSON[])) AS VARCHAR), unnest(predictions), unnest(probability), ` +
 		`CAST(unnest(CAST(probabilities AS JSON[])) AS VARCHAR), latency_ms, replica`
 	feedbackColumns = `request_id VARCHAR, "row" INTEGER, "time" TIMESTAMPTZ, model VARCHAR, label VARCHAR, value DOUBLE, label_time TIMESTAMPTZ, replica VARCHAR`
 	feedbackSelect  = `request_id, "row", "time", model, label, value, label_time, replica`
-	keyColumns      = `request_id VARCHAR, "row" INTEGER, "time" TIMESTAMPTZ, model VARCHAR, version INTEGER, variant VARCHAR, prediction VARCHAR, probability DOUBLE, probabilities VARCHAR`
-	keySelect       = `request_id, CAST(generate_subscripts(predictions, 1) - 1 AS INTEGER), "time", model, version, variant, ` +
+	requestColumns  = `request_id VARCHAR, "time" TIMESTAMPTZ, model VARCHAR, version INTEGER, variant VARCHAR, status INTEGER, "rows" INTEGER, latency_ms DOUBLE, replica VARCHAR`
+	requestSelect   = `request_id, "time", model, version, variant, COALESCE(status, 200), CAST(len(predictions) AS INTEGER), latency_ms, replica`
+	// Files written before the status column existed hold answered
+	// requests only.
+	requestLegacySelect = `request_id, "time", model, version, variant, 200, CAST(len(predictions) AS INTEGER), latency_ms, replica`
+	keyColumns          = `request_id VARCHAR, "row" INTEGER, "time" TIMESTAMPTZ, model VARCHAR, version INTEGER, variant VARCHAR, prediction VARCHAR, probability DOUBLE, probabilities VARCHAR`
+	keySelect           = `request_id, CAST(generate_subscripts(predictions, 1) - 1 AS INTEGER), "time", model, version, variant, ` +
 		`unnest(predictions), unnest(probability), CAST(unnest(CAST(probabilities AS JSON[])) AS VARCHAR)`
 )
 
@@ -109,6 +125,13 @@ func Read(ctx context.Context, store artifact.Store, eng *dataplane.Engine, q Qu
 		where, q.Model, micros(q.FeedbackFrom), micros(q.FeedbackTo)); err != nil {
 		return nil, err
 	}
+	if q.Requests {
+		r.legacy = map[string]string{"requests": requestLegacySelect}
+		if err := r.load("requests", requestColumns, requestSelect, KindInference, q.From, q.To,
+			where, q.Model, micros(q.From), micros(q.To)); err != nil {
+			return nil, err
+		}
+	}
 	keys := "predictions"
 	if q.KeysFrom.Before(q.From) {
 		keys = "prediction_keys"
@@ -133,6 +156,9 @@ type reader struct {
 	keys    map[string]string // local path → key, to name a file DuckDB refused
 	skipped map[string]bool
 	clean   []func()
+	// legacy is, per table, the select list for files older than one of
+	// its columns; such a table reads its files by column name.
+	legacy map[string]string
 }
 
 func (r *reader) cleanup() {
@@ -161,23 +187,33 @@ func (r *reader) load(table, columns, cols, kind string, from, to time.Time, whe
 	if len(paths) == 0 {
 		return nil
 	}
-	insert := func(files []string) error {
+	legacy, byName := r.legacy[table]
+	insert := func(files []string, cols string) error {
 		list := make([]string, len(files))
 		for i, f := range files {
 			list[i] = dataplane.Quote(f)
 		}
-		stmt := fmt.Sprintf("INSERT INTO %s SELECT %s FROM read_parquet([%s]) %s", table, cols, strings.Join(list, ", "), where)
+		opts := ""
+		if byName {
+			// A column missing from some files reads as null there.
+			opts = ", union_by_name = true"
+		}
+		stmt := fmt.Sprintf("INSERT INTO %s SELECT %s FROM read_parquet([%s]%s) %s", table, cols, strings.Join(list, ", "), opts, where)
 		_, err := r.db.ExecContext(r.ctx, stmt, args...)
 		return err
 	}
-	if insert(paths) == nil {
+	if insert(paths, cols) == nil {
 		return nil
 	}
 	if err := r.ctx.Err(); err != nil {
 		return fmt.Errorf("inference log window: %w", err)
 	}
 	for _, p := range paths {
-		if err := insert([]string{p}); err != nil {
+		err := insert([]string{p}, cols)
+		if err != nil && byName && r.ctx.Err() == nil {
+			err = insert([]string{p}, legacy)
+		}
+		if err != nil {
 			if cerr := r.ctx.Err(); cerr != nil {
 				return fmt.Errorf("inference log window: %w", cerr)
 			}

@@ -183,7 +183,7 @@ func (w *Writer) Replica() string { return w.opts.Replica }
 // LogPredictions queues one request's predictions; false means they were
 // dropped (and counted) because the queue is full or the writer closed.
 func (w *Writer) LogPredictions(p *Predictions) bool {
-	return w.enqueue(item{preds: p}, p.Answers.Len())
+	return w.enqueue(item{preds: p}, p.logRows())
 }
 
 // LogFeedback queues feedback; false means it was dropped (and counted).
@@ -281,7 +281,9 @@ func (w *Writer) drain() {
 			}
 		default:
 			for _, b := range w.buffers {
-				_ = b.encodePending() // kept in the buffer; its flush reports it
+				if len(b.preds) >= encodeBatch {
+					_ = b.encodePending() // kept in the buffer; its flush reports it
+				}
 			}
 			return
 		}
@@ -327,7 +329,7 @@ func (w *Writer) add(it item) {
 		b := w.buffer(KindInference, p.Model, p.Time)
 		r := requestRow{RequestID: validUTF8(p.RequestID), Time: micros(p.Time), Model: p.Model, Version: int32(p.Version),
 			Variant: p.Variant, Inputs: w.inputs(p), Predictions: make([]string, n), Probability: make([]float64, n),
-			LatencyMs: float64(p.Latency.Microseconds()) / 1000, Replica: w.opts.Replica}
+			LatencyMs: float64(p.Latency.Microseconds()) / 1000, Replica: w.opts.Replica, Status: p.status()}
 		multi := false
 		for i := range n {
 			var probs map[string]float64
@@ -347,8 +349,8 @@ func (w *Writer) add(it item) {
 			r.Probabilities = &s
 		}
 		b.preds = append(b.preds, r)
-		b.rows += n
-		w.buffered += n
+		b.rows += p.logRows()
+		w.buffered += p.logRows()
 	}
 	for _, f := range it.fb {
 		b := w.buffer(KindFeedback, f.Model, f.Time)
@@ -450,15 +452,17 @@ type batch struct {
 }
 
 // encodePending moves the predictions added since the last call into the
-// buffer's Parquet writer, so encoding is spread over the drains rather
-// than done in one burst at the flush, and the records are freed early.
+// buffer's Parquet writer. Drains call it once encodeBatch records wait,
+// so encoding is spread over the second rather than done in one burst at
+// the flush, in batches large enough to keep parquet-go's cost per call
+// small, and the records are freed early.
 func (b *buffer) encodePending() error {
 	if len(b.preds) == 0 || b.encErr != nil {
 		return b.encErr
 	}
 	if b.pw == nil {
 		b.out = new(bytes.Buffer)
-		b.pw = parquet.NewGenericWriter[requestRow](b.out, parquet.Compression(&parquet.Snappy))
+		b.pw = parquet.NewGenericWriter[requestRow](b.out, writerOptions...)
 	}
 	if _, err := b.pw.Write(b.preds); err != nil {
 		b.encErr = fmt.Errorf("encode parquet: %w", err)
@@ -505,7 +509,7 @@ func (w *Writer) publish(bt *batch) error {
 }
 
 func encode[T any](out *bytes.Buffer, rows []T) error {
-	pw := parquet.NewGenericWriter[T](out, parquet.Compression(&parquet.Snappy))
+	pw := parquet.NewGenericWriter[T](out, writerOptions...)
 	if _, err := pw.Write(rows); err != nil {
 		return fmt.Errorf("encode parquet: %w", err)
 	}

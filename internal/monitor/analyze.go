@@ -3,7 +3,6 @@ package monitor
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mlpipe/mlpipe/internal/drift"
+	"github.com/mlpipe/mlpipe/internal/perfest"
 	"github.com/mlpipe/mlpipe/internal/profile"
 )
 
@@ -26,6 +26,14 @@ type Input struct {
 	// features); Positive its positive value for a binary model.
 	Target, Positive string
 	Drift            drift.Config
+	// Suite is the pipeline's expectation suite, run on the window's
+	// inputs; nil when the version recorded no spec.
+	Suite *Suite
+	// Calibration maps the served probabilities to calibrated ones before
+	// the label-free estimate (fitted on the evaluation's test split);
+	// nil leaves them raw, and CalibrationNote then says why.
+	Calibration     *perfest.Calibrator
+	CalibrationNote string
 }
 
 // Analyze measures the window in db, which holds the inference log's
@@ -49,6 +57,9 @@ func Analyze(ctx context.Context, db *sql.DB, in Input, s *Snapshot) error {
 		return err
 	}
 	quality(in, cols, s)
+	if err := runSuite(ctx, db, in, s); err != nil {
+		return err
+	}
 	if in.Reference != nil {
 		if err := driftAll(ctx, db, in, cols, s); err != nil {
 			return err
@@ -63,88 +74,6 @@ func Analyze(ctx context.Context, db *sql.DB, in Input, s *Snapshot) error {
 	verdict(s)
 	s.sanitize()
 	return nil
-}
-
-// column is one input column's values in the window.
-type column struct {
-	name      string
-	numbers   []float64
-	strings   []string
-	nulls     int
-	wrongType int64
-	// seen counts rows that had the key at all.
-	seen int64
-}
-
-// readInputs parses every logged input row (a JSON object) into columns.
-func readInputs(ctx context.Context, db *sql.DB, in Input) (map[string]*column, error) {
-	rows, err := db.QueryContext(ctx, `SELECT input FROM predictions`)
-	if err != nil {
-		return nil, fmt.Errorf("read the window's inputs: %w", err)
-	}
-	defer rows.Close()
-	kinds := map[string]string{}
-	if in.Reference != nil {
-		for _, c := range in.Reference.Columns {
-			kinds[c.Name] = c.Kind
-		}
-	}
-	cols := map[string]*column{}
-	get := func(name string) *column {
-		c, ok := cols[name]
-		if !ok {
-			c = &column{name: name}
-			cols[name] = c
-		}
-		return c
-	}
-	var n int64
-	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
-			return nil, fmt.Errorf("read the window's inputs: %w", err)
-		}
-		n++
-		var row map[string]any
-		if err := json.Unmarshal([]byte(raw), &row); err != nil {
-			// The writer logs valid JSON; a bad row counts as a violation.
-			get("(unreadable input row)").wrongType++
-			continue
-		}
-		for k, v := range row {
-			c := get(k)
-			c.seen++
-			kind := kinds[k]
-			switch x := v.(type) {
-			case nil:
-				c.nulls++
-			case float64:
-				if kind == "string" {
-					c.strings = append(c.strings, fmt.Sprint(x))
-				} else {
-					c.numbers = append(c.numbers, x)
-				}
-			case string:
-				if kind == "float" {
-					c.wrongType++
-				} else {
-					c.strings = append(c.strings, x)
-				}
-			case bool:
-				c.strings = append(c.strings, fmt.Sprint(x))
-			default:
-				c.wrongType++
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read the window's inputs: %w", err)
-	}
-	// A key a row lacks is a null for that row.
-	for _, c := range cols {
-		c.nulls += int(n - c.seen)
-	}
-	return cols, nil
 }
 
 // isIdentifier reports a reference string column whose every value is
@@ -302,7 +231,7 @@ func verdict(s *Snapshot) {
 	if n := len(s.Quality.Violations); n > 0 || s.Traffic.UnknownFeedback > 0 {
 		s.Verdict = VerdictQuality
 		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d schema violations", n))
+			parts = append(parts, fmt.Sprintf("%d data-quality violations", n))
 		}
 	}
 	if len(drifted) > 0 {

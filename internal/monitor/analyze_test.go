@@ -127,6 +127,12 @@ func window(t *testing.T, db *sql.DB, data []byte, unknown int, extra string) Tr
 
 func analyse(t *testing.T, data []byte, unknown int, extra string) *Snapshot {
 	t.Helper()
+	return analyseWith(t, data, unknown, extra, nil)
+}
+
+// analyseWith is analyse with the Input adjusted by with (when not nil).
+func analyseWith(t *testing.T, data []byte, unknown int, extra string, with func(*Input)) *Snapshot {
+	t.Helper()
 	eng, err := dataplane.Open(dataplane.Options{})
 	require.NoError(t, err)
 	defer eng.Close()
@@ -137,6 +143,9 @@ func analyse(t *testing.T, data []byte, unknown int, extra string) *Snapshot {
 	}
 	in := Input{Model: "churn", ModelVersion: 1, From: testNow.Add(-15 * time.Minute), To: testNow, Reference: ref,
 		Target: "churned", Positive: "yes", Drift: drift.DefaultConfig()}
+	if with != nil {
+		with(&in)
+	}
 	require.NoError(t, Analyze(context.Background(), eng.DB(), in, s))
 	var page bytes.Buffer
 	require.NoError(t, WritePage(&page, s))

@@ -126,12 +126,16 @@ func label(name, key string) string {
 	return ""
 }
 
-// ApplyErrorRates sets each serving row's error rate from the gateway's.
+// ApplyErrorRates sets the error rate of each serving row the window's
+// log did not measure from the gateway's counters since its start.
 func (s *Snapshot) ApplyErrorRates(rates map[string]float64) {
 	for i := range s.Performance.Serving {
 		sv := &s.Performance.Serving[i]
+		if sv.ErrorSource == ErrorsFromLog {
+			continue
+		}
 		if r, ok := rates[fmt.Sprintf("%d/%s", sv.Version, sv.Variant)]; ok {
-			sv.ErrorRate = r
+			sv.ErrorRate, sv.ErrorSource = r, ErrorsFromGateway
 		}
 	}
 }

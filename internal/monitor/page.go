@@ -150,6 +150,11 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.bad{color:#
 {{if .Quality.Columns}}<table><tr><th>column</th><th>kind</th><th>null rate</th><th>reference</th><th>out of range</th><th>unseen</th><th>wrong type</th></tr>
 {{range .Quality.Columns}}<tr><td>{{.Column}}</td><td>{{.Kind}}</td><td>{{pct .NullRate}}</td><td>{{pct .RefNullRate}}</td><td>{{.OutOfRange}}</td><td>{{.Unseen}}{{range .UnseenExamples}} {{.}}{{end}}</td><td>{{.WrongType}}</td></tr>
 {{end}}</table>{{end}}
+<h3>Expectation suite</h3>
+<p>{{.Quality.SuiteNote}}</p>
+{{if .Quality.Expectations}}<table><tr><th>expectation</th><th>where</th><th>column</th><th>severity</th><th>result</th><th>unexpected</th><th>what was found</th></tr>
+{{range .Quality.Expectations}}<tr><td>{{.Expectation}}</td><td>{{.Where}}</td><td>{{.Column}}</td><td>{{.Severity}}</td><td{{if not .Success}} class="bad"{{end}}>{{if .Skipped}}skipped{{else if .Success}}passed{{else}}failed{{end}}</td><td>{{with .Unexpected}}{{.}}{{end}}</td><td>{{.Message}}{{.Skipped}}{{range .Examples}} <code>{{.}}</code>{{end}}</td></tr>
+{{end}}</table>{{end}}
 
 <h2>Drift</h2>
 <p>{{.Drift.Dataset.DriftedFeatures}} of {{.Drift.Dataset.Features}} features drifted ({{pct .Drift.Dataset.Share}}; dataset drift at {{pct .Drift.Dataset.Threshold}}{{if .Drift.Dataset.Drifted}}: <span class="bad">dataset drift</span>{{end}}).
@@ -162,6 +167,7 @@ A column drifts when its test is significant (p &lt; {{.Drift.Config.Alpha}}) an
 
 <h2>Model performance</h2>
 {{if .Performance.Note}}<p>{{.Performance.Note}}</p>{{end}}
+{{if .Performance.Calibration}}<p>Calibration of the label-free estimate: {{.Performance.Calibration}}</p>{{end}}
 <table><tr><th>version</th><th>variant</th><th>predictions</th><th>per second</th><th>p50 ms</th><th>p99 ms</th><th>error rate</th></tr>
 {{range .Performance.Serving}}<tr><td>{{.Version}}</td><td>{{.Variant}}</td><td>{{.Predictions}}</td><td>{{f1 .PerSecond}}</td><td>{{f1 .P50Ms}}</td><td>{{f1 .P99Ms}}</td><td>{{if lt .ErrorRate 0.0}}n/a{{else}}{{pct .ErrorRate}}{{end}}</td></tr>
 {{end}}</table>

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/mlpipe/mlpipe/internal/metrics"
 	"github.com/mlpipe/mlpipe/internal/perfest"
@@ -34,6 +35,9 @@ func performance(ctx context.Context, db *sql.DB, in Input, s *Snapshot) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("measure serving per version and variant: %w", err)
 	}
+	if err := errorRates(ctx, db, s); err != nil {
+		return err
+	}
 	if in.Positive == "" {
 		s.Performance.Note = "the model's positive label is not recorded: realised and estimated metrics skipped"
 		return nil
@@ -45,8 +49,8 @@ func performance(ctx context.Context, db *sql.DB, in Input, s *Snapshot) error {
 // received in the window (perfest.Binary: Wilson and bootstrap
 // intervals), and estimates accuracy and F1 without labels from every
 // prediction's probability (perfest.CBPE, confidence-based performance
-// estimation). The model's probabilities are taken as calibrated: the
-// estimate says so.
+// estimation), after the isotonic calibration fitted on the evaluation's
+// test split when the version has one; the snapshot says which.
 func classification(ctx context.Context, db *sql.DB, in Input, s *Snapshot) error {
 	var yTrue []bool
 	var proba []float64
@@ -84,7 +88,8 @@ func classification(ctx context.Context, db *sql.DB, in Input, s *Snapshot) erro
 	if len(probs) == 0 {
 		return nil
 	}
-	e, err := perfest.CBPE(probs, threshold, nil)
+	s.Performance.Calibration = calibrationText(in)
+	e, err := perfest.CBPE(probs, threshold, in.Calibration)
 	if err != nil {
 		s.Performance.Note += "; label-free estimate skipped: " + err.Error()
 		return nil
@@ -94,6 +99,59 @@ func classification(ctx context.Context, db *sql.DB, in Input, s *Snapshot) erro
 	acc.Method, f1.Method = "CBPE: "+e.Note, "CBPE: "+e.Note
 	s.Performance.Estimated = []Metric{acc, f1}
 	return nil
+}
+
+func calibrationText(in Input) string {
+	if in.Calibration == nil {
+		if in.CalibrationNote == "" {
+			return "uncalibrated: the estimate takes the model's probabilities as calibrated"
+		}
+		return "uncalibrated: " + in.CalibrationNote
+	}
+	t := fmt.Sprintf("isotonic, fitted on %d labelled test rows", in.Calibration.Rows)
+	if in.CalibrationNote != "" {
+		t += " (" + in.CalibrationNote + ")"
+	}
+	return t
+}
+
+// errorRates sets each version and variant's error rate in the window
+// from the log's requests table (one row per request, failed ones
+// included, with the HTTP status): the share answered with a 5xx. A
+// variant whose every request failed gets a serving row of its own.
+// Without the table (a log read without requests) the rates stay unset
+// (-1) for the gateway's counters to fill.
+func errorRates(ctx context.Context, db *sql.DB, s *Snapshot) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = 'requests'`).Scan(&n); err != nil {
+		return fmt.Errorf("measure error rates: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT version, variant, count(*), count(*) FILTER (WHERE status >= 500)
+		FROM requests GROUP BY version, variant ORDER BY version, variant`)
+	if err != nil {
+		return fmt.Errorf("measure error rates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var version int
+		var variant string
+		var total, failed int64
+		if err := rows.Scan(&version, &variant, &total, &failed); err != nil {
+			return fmt.Errorf("measure error rates: %w", err)
+		}
+		i := slices.IndexFunc(s.Performance.Serving, func(sv Serving) bool { return sv.Version == version && sv.Variant == variant })
+		if i < 0 {
+			s.Performance.Serving = append(s.Performance.Serving, Serving{Version: version, Variant: variant})
+			i = len(s.Performance.Serving) - 1
+		}
+		sv := &s.Performance.Serving[i]
+		sv.Requests, sv.Failed = total, failed
+		sv.ErrorRate, sv.ErrorSource = float64(failed)/float64(max(1, total)), ErrorsFromLog
+	}
+	return rows.Err()
 }
 
 // threshold is the gateway's decision threshold for a binary model.

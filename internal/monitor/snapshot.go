@@ -75,14 +75,17 @@ type Traffic struct {
 
 // Quality is the data-quality group.
 type Quality struct {
-	// Violations are schema breaches: a feature the reference never saw,
+	// Violations are schema breaches (a feature the reference never saw,
 	// a reference feature missing from every row, a value of the wrong
-	// type.
+	// type) and the error-severity expectations the window failed.
 	Violations []string        `json:"violations,omitempty"`
 	Columns    []ColumnQuality `json:"columns,omitempty"`
 	// Expectations are the pipeline's expectation suite's results on the
-	// window, when the pipeline recorded one.
-	Expectations []string `json:"expectations,omitempty"`
+	// window (skipped ones with the reason); SuiteNote says what ran, or
+	// why nothing did. A failed error-severity expectation is also a
+	// violation.
+	Expectations []ExpectationResult `json:"expectations,omitempty"`
+	SuiteNote    string              `json:"suite_note,omitempty"`
 }
 
 // ColumnQuality is one column's data quality in the window.
@@ -129,7 +132,10 @@ type Performance struct {
 	// Realised is measured on joined feedback; Estimated without labels.
 	Realised  []Metric `json:"realised,omitempty"`
 	Estimated []Metric `json:"estimated,omitempty"`
-	Note      string   `json:"note,omitempty"`
+	// Calibration says how the probabilities behind the estimate were
+	// calibrated: "isotonic, fitted on ..." or "uncalibrated: ...".
+	Calibration string `json:"calibration,omitempty"`
+	Note        string `json:"note,omitempty"`
 }
 
 // Serving is one version and variant's serving figures in the window.
@@ -140,10 +146,23 @@ type Serving struct {
 	PerSecond   float64 `json:"per_second"`
 	P50Ms       float64 `json:"p50_ms"`
 	P99Ms       float64 `json:"p99_ms"`
-	// ErrorRate comes from the gateway's counters (the log holds only
-	// answered rows); -1 when the gateway could not be read.
-	ErrorRate float64 `json:"error_rate"`
+	// Requests and Failed count the window's logged requests and those
+	// answered with a 5xx.
+	Requests int64 `json:"requests,omitempty"`
+	Failed   int64 `json:"failed,omitempty"`
+	// ErrorRate is Failed/Requests in the window (ErrorSource
+	// ErrorsFromLog); where the log holds no requests table, the gateway's
+	// counters since its start (ErrorsFromGateway); -1 when neither could
+	// be read.
+	ErrorRate   float64 `json:"error_rate"`
+	ErrorSource string  `json:"error_source,omitempty"`
 }
+
+// Where a serving row's error rate came from.
+const (
+	ErrorsFromLog     = "the window's logged requests"
+	ErrorsFromGateway = "the gateway's counters since its start"
+)
 
 // Metric is a performance figure with its 95% interval.
 type Metric struct {

@@ -42,8 +42,13 @@ type Analysis struct {
 	Verdict Verdict `json:"verdict"`
 	Checks  []Check `json:"checks"`
 	// Summary is one line for the Web UI and the CLI, naming every failed
-	// and inconclusive check.
+	// and inconclusive check, and where the figures came from.
 	Summary string `json:"summary"`
+	// Source, Replicas and Warning say where the figures came from; see
+	// Provenance. Empty when the caller did not say.
+	Source   string   `json:"source,omitempty"`
+	Replicas []string `json:"replicas,omitempty"`
+	Warning  string   `json:"warning,omitempty"`
 }
 
 // Failed returns the names of the failed checks, in check order.

@@ -51,10 +51,10 @@ func TestFeedbackJoinsPredictionsAndScoresEachVariant(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.code, r.body)
 	assert.JSONEq(t, `{"joined": 1, "unknown": 0, "duplicate": 0, "invalid": 0}`, r.body)
 	m := f.do(t, "GET", "/metrics", "").body
-	assert.Contains(t, m, `mlpipe_feedback_total{model="churn",version="2",variant="canary"} 1`+"\n")
-	assert.Contains(t, m, `mlpipe_feedback_correct_total{model="churn",version="2",variant="canary"} 0`+"\n")
-	assert.Contains(t, m, `mlpipe_feedback_total{model="churn",version="1",variant="production"} 3`+"\n")
-	assert.Contains(t, m, `mlpipe_feedback_correct_total{model="churn",version="1",variant="production"} 2`+"\n")
+	assert.Contains(t, m, `mlpipe_feedback_total{model="churn",variant="canary",version="2"} 1`+"\n")
+	assert.Contains(t, m, `mlpipe_feedback_correct_total{model="churn",variant="canary",version="2"} 0`+"\n")
+	assert.Contains(t, m, `mlpipe_feedback_total{model="churn",variant="production",version="1"} 3`+"\n")
+	assert.Contains(t, m, `mlpipe_feedback_correct_total{model="churn",variant="production",version="1"} 2`+"\n")
 	assert.Contains(t, m, `mlpipe_feedback_unknown_total{model="churn"} 2`+"\n")
 }
 

@@ -63,6 +63,7 @@ func (g *Gateway) handleInfer(w http.ResponseWriter, r *http.Request) {
 	defer hold.release()
 	v, code, rows := g.infer(w, r, s, &hold, start)
 	g.finish(v, code, rows, time.Since(start))
+	g.logFailure(s.model, v, requestID(r), code, start)
 }
 
 func (g *Gateway) infer(w http.ResponseWriter, r *http.Request, s *served, hold *rowHold, start time.Time) (v *variant, code, rows int) {

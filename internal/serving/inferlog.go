@@ -2,9 +2,9 @@ package serving
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mlpipe/mlpipe/internal/inferlog"
 )
@@ -86,26 +86,38 @@ func (g *Gateway) inferenceLogStatus() *inferenceLogStatus {
 		Dropped: s.Dropped, FlushErrors: s.FlushErrors, Pending: s.Pending, Deleted: s.Deleted, LastError: s.LastError}
 }
 
-// writeInferenceLogMetrics adds the log's counters to /metrics.
-func (g *Gateway) writeInferenceLogMetrics(b *strings.Builder) {
+// The inference log's families, exported while the log is on.
+var (
+	descLogRows    = desc("mlpipe_inference_log_rows_total", "Rows written to the durable inference log, by kind.", "kind")
+	descLogDropped = desc("mlpipe_inference_log_dropped_rows_total",
+		"Rows the inference log dropped: its queue was full, or the store refused the batch repeatedly.")
+	descLogFiles       = desc("mlpipe_inference_log_files_total", "Batch files the inference log published.")
+	descLogFlushErrors = desc("mlpipe_inference_log_flush_errors_total",
+		"Batch writes the artifact store refused (retried at the next flush).")
+	descLogPending = desc("mlpipe_inference_log_pending_rows", "Rows queued or buffered for the inference log, not yet written.")
+	descLogDeleted = desc("mlpipe_inference_log_deleted_files_total", "Log files deleted by retention.")
+)
+
+func describeInferenceLog(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descLogRows, descLogDropped, descLogFiles, descLogFlushErrors, descLogPending, descLogDeleted} {
+		ch <- d
+	}
+}
+
+// collectInferenceLog reads the log's counters at scrape time.
+func (g *Gateway) collectInferenceLog(ch chan<- prometheus.Metric) {
 	if g.ilog == nil {
 		return
 	}
 	s := g.ilog.Stats()
-	family := func(name, kind, help string) {
-		fmt.Fprintf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, kind)
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- constMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
-	family("mlpipe_inference_log_rows_total", "counter", "Rows written to the durable inference log, by kind.")
-	fmt.Fprintf(b, "mlpipe_inference_log_rows_total{kind=\"prediction\"} %d\n", s.Rows)
-	fmt.Fprintf(b, "mlpipe_inference_log_rows_total{kind=\"feedback\"} %d\n", s.FeedbackRows)
-	family("mlpipe_inference_log_dropped_rows_total", "counter", "Rows the inference log dropped: its queue was full, or the store refused the batch repeatedly.")
-	fmt.Fprintf(b, "mlpipe_inference_log_dropped_rows_total %d\n", s.Dropped)
-	family("mlpipe_inference_log_files_total", "counter", "Batch files the inference log published.")
-	fmt.Fprintf(b, "mlpipe_inference_log_files_total %d\n", s.Files)
-	family("mlpipe_inference_log_flush_errors_total", "counter", "Batch writes the artifact store refused (retried at the next flush).")
-	fmt.Fprintf(b, "mlpipe_inference_log_flush_errors_total %d\n", s.FlushErrors)
-	family("mlpipe_inference_log_pending_rows", "gauge", "Rows queued or buffered for the inference log, not yet written.")
-	fmt.Fprintf(b, "mlpipe_inference_log_pending_rows %d\n", s.Pending)
-	family("mlpipe_inference_log_deleted_files_total", "counter", "Log files deleted by retention.")
-	fmt.Fprintf(b, "mlpipe_inference_log_deleted_files_total %d\n", s.Deleted)
+	counter(descLogRows, s.Rows, "prediction")
+	counter(descLogRows, s.FeedbackRows, "feedback")
+	counter(descLogDropped, s.Dropped)
+	counter(descLogFiles, s.Files)
+	counter(descLogFlushErrors, s.FlushErrors)
+	ch <- constMetric(descLogPending, prometheus.GaugeValue, float64(s.Pending))
+	counter(descLogDeleted, s.Deleted)
 }

@@ -18,13 +18,21 @@ import (
 	"github.com/mlpipe/mlpipe/internal/serving"
 )
 
-func TestGatewayLogsPredictionsShadowsAndFeedbackDurably(t *testing.T) {
-	ctx := context.Background()
+// newLoggingFixture is a gateway that writes its inference log, flushed
+// every 10 ms, as replica, to the store it returns.
+func newLoggingFixture(t *testing.T, replica string) (*fixture, artifact.Store) {
+	t.Helper()
 	store, err := artifact.NewFileStore(t.TempDir())
 	require.NoError(t, err)
 	f := newFixtureWith(t, serving.Options{AdminToken: adminToken,
-		InferenceLog: inferlog.WriterOptions{Store: store, Replica: "gw-a", FlushInterval: 10 * time.Millisecond, Retention: -1}}, nil)
-	require.NoError(t, f.gw.Reload(ctx))
+		InferenceLog: inferlog.WriterOptions{Store: store, Replica: replica, FlushInterval: 10 * time.Millisecond, Retention: -1}}, nil)
+	require.NoError(t, f.gw.Reload(context.Background()))
+	return f, store
+}
+
+func TestGatewayLogsPredictionsShadowsAndFeedbackDurably(t *testing.T) {
+	ctx := context.Background()
+	f, store := newLoggingFixture(t, "gw-a")
 	start := time.Now().Add(-time.Minute)
 
 	require.Equal(t, http.StatusOK, f.do(t, "POST", "/v1/models/churn:predict", twoRows, "X-Request-Id", "p1").code)

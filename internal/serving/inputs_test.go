@@ -327,7 +327,7 @@ func TestShadowMissingAColumnIsAShadowError(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.code, r.body)
 	assert.Equal(t, "production", r.decoded.Variant)
 	require.Eventually(t, func() bool {
-		return strings.Contains(f.do(t, "GET", "/metrics", "").body, `mlpipe_shadow_errors_total{model="churn",version="2",variant="shadow"} 1`)
+		return strings.Contains(f.do(t, "GET", "/metrics", "").body, `mlpipe_shadow_errors_total{model="churn",variant="shadow",version="2"} 1`)
 	}, 10*time.Second, 5*time.Millisecond)
 	assert.Len(t, f.rowsSeen(), 1, "only production scored the row")
 

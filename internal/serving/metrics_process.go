@@ -2,30 +2,53 @@ package serving
 
 import (
 	"fmt"
-	"runtime"
-	"strings"
+	"log/slog"
+	"net/http"
 	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// writeProcessMetrics adds the gateway process's own figures under the
-// names Prometheus's Go client uses, so the model monitor (and any
-// Prometheus) reads its CPU, memory and goroutines.
-func writeProcessMetrics(b *strings.Builder) {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	b.WriteString("# HELP go_goroutines Number of goroutines that currently exist.\n# TYPE go_goroutines gauge\n")
-	fmt.Fprintf(b, "go_goroutines %d\n", runtime.NumGoroutine())
-	b.WriteString("# HELP go_memstats_sys_bytes Bytes obtained from the system.\n# TYPE go_memstats_sys_bytes gauge\n")
-	fmt.Fprintf(b, "go_memstats_sys_bytes %d\n", ms.Sys)
+// newMetricsHandler builds the gateway's registry: its own collector, Go
+// runtime and process collectors, and the peak resident memory. The
+// registry is the gateway's, not client_golang's global one, so several
+// gateways in one process (tests, the serving bench) each export only
+// their own counters.
+func newMetricsHandler(g *Gateway) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		&gatewayCollector{g: g},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "process_max_resident_memory_bytes",
+			Help: "Peak resident memory size in bytes.",
+		}, maxResidentBytes),
+	)
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		// A series that cannot be gathered (its error is logged) must not
+		// hide the others from the scraper.
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      slogPrintln{g.opts.Logger},
+	})
+}
+
+// maxResidentBytes is the process's peak resident set: Linux reports it in
+// KiB; 0 where getrusage is not available. The monitor falls back on it
+// where process_resident_memory_bytes is missing.
+func maxResidentBytes() float64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return // no process figures on this platform; the rest stands
+		return 0
 	}
-	cpu := float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
-	b.WriteString("# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n# TYPE process_cpu_seconds_total counter\n")
-	fmt.Fprintf(b, "process_cpu_seconds_total %g\n", cpu)
-	// Linux reports the peak resident set in KiB; the current one would
-	// need /proc, which this keeps portable without.
-	b.WriteString("# HELP process_max_resident_memory_bytes Peak resident memory size in bytes.\n# TYPE process_max_resident_memory_bytes gauge\n")
-	fmt.Fprintf(b, "process_max_resident_memory_bytes %d\n", int64(ru.Maxrss)*1024)
+	return float64(ru.Maxrss) * 1024
+}
+
+// slogPrintln hands promhttp's error log to slog.
+type slogPrintln struct{ l *slog.Logger }
+
+func (p slogPrintln) Println(v ...any) {
+	p.l.Error("metrics: gather", "err", fmt.Sprint(v...))
 }

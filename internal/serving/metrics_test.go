@@ -3,6 +3,7 @@ package serving_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,17 +21,17 @@ func TestMetricsCountRequestsRowsAndLatency(t *testing.T) {
 
 	r := f.do(t, "GET", "/metrics", "")
 	require.Equal(t, http.StatusOK, r.code)
-	assert.Equal(t, "text/plain; version=0.0.4; charset=utf-8", r.header.Get("Content-Type"))
+	assert.True(t, strings.HasPrefix(r.header.Get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8"), r.header.Get("Content-Type"))
 	for _, line := range []string{
 		"# TYPE mlpipe_predict_requests_total counter\n",
-		`mlpipe_predict_requests_total{model="churn",version="1",variant="production",code="200"} 2` + "\n",
-		`mlpipe_predict_requests_total{model="churn",version="1",variant="production",code="400"} 1` + "\n",
-		`mlpipe_predict_rows_total{model="churn",version="1",variant="production"} 3` + "\n", // 2 + 1 rows answered
+		`mlpipe_predict_requests_total{code="200",model="churn",variant="production",version="1"} 2` + "\n",
+		`mlpipe_predict_requests_total{code="400",model="churn",variant="production",version="1"} 1` + "\n",
+		`mlpipe_predict_rows_total{model="churn",variant="production",version="1"} 3` + "\n", // 2 + 1 rows answered
 		"# TYPE mlpipe_predict_latency_seconds histogram\n",
-		`mlpipe_predict_latency_seconds_bucket{model="churn",version="1",variant="production",le="+Inf"} 3` + "\n",
-		`mlpipe_predict_latency_seconds_count{model="churn",version="1",variant="production"} 3` + "\n",
-		`mlpipe_predict_latency_seconds_bucket{model="churn",version="1",variant="production",le="0.0005"} `,
-		`mlpipe_predict_latency_seconds_bucket{model="churn",version="1",variant="production",le="2.5"} `,
+		`mlpipe_predict_latency_seconds_bucket{model="churn",variant="production",version="1",le="+Inf"} 3` + "\n",
+		`mlpipe_predict_latency_seconds_count{model="churn",variant="production",version="1"} 3` + "\n",
+		`mlpipe_predict_latency_seconds_bucket{model="churn",variant="production",version="1",le="0.0005"} `,
+		`mlpipe_predict_latency_seconds_bucket{model="churn",variant="production",version="1",le="2.5"} `,
 		"# TYPE mlpipe_model_version gauge\n",
 		`mlpipe_model_version{model="churn"} 1` + "\n",
 		"mlpipe_predict_unknown_model_total 1\n",
@@ -44,6 +45,6 @@ func TestMetricsCountRequestsRowsAndLatency(t *testing.T) {
 	require.Equal(t, http.StatusOK, f.do(t, "POST", "/v1/models/churn:predict", twoRows).code)
 	r = f.do(t, "GET", "/metrics", "")
 	assert.Contains(t, r.body, `mlpipe_model_version{model="churn"} 2`+"\n")
-	assert.Contains(t, r.body, `mlpipe_predict_requests_total{model="churn",version="2",variant="production",code="200"} 1`+"\n")
-	assert.Contains(t, r.body, `mlpipe_predict_requests_total{model="churn",version="1",variant="production",code="200"} 2`+"\n")
+	assert.Contains(t, r.body, `mlpipe_predict_requests_total{code="200",model="churn",variant="production",version="2"} 1`+"\n")
+	assert.Contains(t, r.body, `mlpipe_predict_requests_total{code="200",model="churn",variant="production",version="1"} 2`+"\n")
 }

@@ -195,7 +195,7 @@ func TestMultiClassFeedbackScoresAccuracyAndMacroF1PerVariant(t *testing.T) {
 
 	m := f.do(t, "GET", "/metrics", "")
 	require.Equal(t, http.StatusOK, m.code)
-	assert.Contains(t, m.body, `mlpipe_feedback_total{model="plans",version="1",variant="production"} 3`+"\n")
-	assert.Contains(t, m.body, `mlpipe_feedback_correct_total{model="plans",version="1",variant="production"} 2`+"\n")
-	assert.Contains(t, m.body, fmt.Sprintf(`mlpipe_predict_rows_total{model="plans",version="2",variant="canary"} %d`+"\n", 3*served[routing.VariantCanary]))
+	assert.Contains(t, m.body, `mlpipe_feedback_total{model="plans",variant="production",version="1"} 3`+"\n")
+	assert.Contains(t, m.body, `mlpipe_feedback_correct_total{model="plans",variant="production",version="1"} 2`+"\n")
+	assert.Contains(t, m.body, fmt.Sprintf(`mlpipe_predict_rows_total{model="plans",variant="canary",version="2"} %d`+"\n", 3*served[routing.VariantCanary]))
 }

@@ -48,6 +48,7 @@ func (g *Gateway) handlePredict(w http.ResponseWriter, r *http.Request) {
 	defer hold.release()
 	v, code, rows := g.predict(w, r, s, &hold, start)
 	g.finish(v, code, rows, time.Since(start))
+	g.logFailure(s.model, v, requestID(r), code, start)
 }
 
 // predict answers one request and reports who answered, the status and the

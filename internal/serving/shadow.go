@@ -94,6 +94,7 @@ func (g *Gateway) runShadow(j shadowJob) {
 	if err != nil {
 		sv.epoch.request(http.StatusInternalServerError, d)
 		sv.total.shadowErrors.Add(1)
+		g.logFailure(j.model, sv, j.requestID, http.StatusInternalServerError, start)
 		g.opts.Logger.Warn("shadow prediction failed", "model", j.model, "version", sv.version.Version, "request_id", j.requestID, "err", err)
 		return
 	}

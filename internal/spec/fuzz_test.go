@@ -13,7 +13,9 @@ import (
 // a spec it accepts must survive the trip through the JSON workflow input
 // unchanged, since that is how every accepted spec reaches the workflow.
 // `go test` runs the seed corpus (the example specs and the corpus under
-// testdata/fuzz); `go test -fuzz FuzzParse ./internal/spec` explores.
+// testdata/fuzz); `make fuzz` explores. It passes -fuzzminimizetime 1x:
+// the default minimises each new input for up to 60 s, during which the
+// fuzzer runs nothing else and looks stalled.
 func FuzzParse(f *testing.F) {
 	for _, p := range []string{"../../dev/examples/churn/pipeline.yaml", "../../dev/examples/churn/search_gbt.yaml"} {
 		b, err := os.ReadFile(p)

@@ -55,6 +55,9 @@ type Stage struct {
 	// heartbeat before it is retried, from its last checkpoint, on another
 	// worker (default 1m).
 	Heartbeat Duration `json:"heartbeat,omitempty" yaml:"heartbeat"`
+	// Import makes model_training take a registered version instead of
+	// training one (see Import).
+	Import *Import `json:"import,omitempty" yaml:"import"`
 }
 
 // KindOrName is the stage's kind, defaulting to its name.
@@ -94,7 +97,7 @@ func (s *Stages) UnmarshalYAML(n *yaml.Node) error {
 // stageKeys are the keys a stage accepts. Node.Decode is not strict, so
 // they are checked here: a typo such as `gates:` must not silently drop the
 // deployment gate.
-var stageKeys = []string{"kind", "inputs", "outputs", "checks", "params", "gate", "timeout", "retries", "heartbeat"}
+var stageKeys = []string{"kind", "inputs", "outputs", "checks", "params", "gate", "timeout", "retries", "heartbeat", "import"}
 
 func checkStageKeys(name string, v *yaml.Node) error {
 	if v.Kind != yaml.MappingNode {

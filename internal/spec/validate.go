@@ -114,6 +114,7 @@ func (p *Pipeline) validate(strict bool) error {
 	p.checkEvaluation(&probs)
 	for _, st := range p.Stages {
 		p.checkStage(st, &probs)
+		p.checkImport(st, &probs)
 	}
 	for i, a := range p.Approval.Approvers {
 		if strings.TrimSpace(a) == "" {

@@ -65,7 +65,8 @@ func runMlpipeParquet(data, out string) error {
 		return err
 	}
 	start := time.Now()
-	f, err := eng.ReadFrame(context.Background(), data)
+	// As the feature stage reads it: only the columns the spec uses.
+	parts, err := eng.ReadFrameParts(context.Background(), data, nil, []dataplane.Keep{spec.Reads})
 	if cerr := eng.Close(); err == nil {
 		err = cerr
 	}
@@ -73,7 +74,7 @@ func runMlpipeParquet(data, out string) error {
 		return err
 	}
 	fmt.Printf("read %.2fs\n", time.Since(start).Seconds())
-	return engineer(f, out)
+	return engineer(parts[0], out)
 }
 
 func runMlpipe(data, out string) error {
@@ -101,18 +102,21 @@ func engineer(f *frame.Frame, out string) error {
 		return err
 	}
 	fmt.Printf("fit %.2fs\n", time.Since(start).Seconds())
-	start = time.Now()
-	X, y, err := tr.Apply(f)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("apply %.2fs\n", time.Since(start).Seconds())
-	defer func(start time.Time) { fmt.Printf("write %.2fs\n", time.Since(start).Seconds()) }(time.Now())
+	// Applied and written a block of rows at a time, as the feature stage
+	// does.
+	defer func(start time.Time) { fmt.Printf("apply + write %.2fs\n", time.Since(start).Seconds()) }(time.Now())
 	w, err := os.Create(out)
 	if err != nil {
 		return err
 	}
-	if err := matrix.WriteBinary(w, matrix.Matrix{Names: tr.OutputNames(), X: X, Y: y}); err != nil {
+	mw, err := matrix.NewWriter(w, tr.OutputNames(), f.NumRows())
+	if err == nil {
+		err = tr.ApplyChunks(f, 1<<14, mw.Write)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
 		w.Close()
 		return err
 	}

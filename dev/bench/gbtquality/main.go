@@ -4,32 +4,31 @@
 // tuned ones (HyperparameterSearch over the seed's param_distributions on
 // a real Temporal dev server, every trial×fold a TrainTrial on the GPU
 // queue, the best retrained on the whole training split), on the same
-// data, features and split as dev/bench/quality.
+// data, features and split as dev/bench/quality. Then, trained in this
+// process on the same split, what explains the figure (explain.go): the
+// generator's own probability, a logistic regression, the tuned trees
+// with class weights, early stopping and a threshold tuned out of fold,
+// shallow trees, each with a bootstrap interval over the test rows; and
+// the same customers relabelled from a logit with interactions.
 //
 //	OMP_WAIT_POLICY=passive go run ./dev/bench/gbtquality
 //	OMP_WAIT_POLICY=passive go run ./dev/bench/gbtquality -iter 6 -cv 3
+//	OMP_WAIT_POLICY=passive go run ./dev/bench/gbtquality -evidence=false
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"time"
 
+	"github.com/mlpipe/mlpipe/dev/bench/gbtchurn"
 	"github.com/mlpipe/mlpipe/dev/bench/internal/stack"
-	"github.com/mlpipe/mlpipe/internal/features"
-	"github.com/mlpipe/mlpipe/internal/frame"
-	"github.com/mlpipe/mlpipe/internal/gbt"
-	"github.com/mlpipe/mlpipe/internal/gen"
 	"github.com/mlpipe/mlpipe/internal/matrix"
 	"github.com/mlpipe/mlpipe/internal/metrics"
 	"github.com/mlpipe/mlpipe/internal/model"
-	"github.com/mlpipe/mlpipe/internal/spec"
-	"github.com/mlpipe/mlpipe/internal/treeeval"
 	"github.com/mlpipe/mlpipe/workers"
 	"github.com/mlpipe/mlpipe/workflows"
 )
@@ -42,34 +41,27 @@ func main() {
 	iter := flag.Int("iter", 0, "override the search's n_iter")
 	cv := flag.Int("cv", 0, "override the search's cv")
 	slots := flag.Int("slots", 2, "GPU worker slots")
+	evidence := flag.Bool("evidence", true, "also train the comparisons that explain the trees' F1 (in this process)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *specPath, *params, *rows, *seed, *iter, *cv, *slots); err != nil {
+	if err := run(ctx, *specPath, *params, *rows, *seed, *iter, *cv, *slots, *evidence); err != nil {
 		fmt.Fprintln(os.Stderr, "bench gbtquality:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, specPath, params string, rows int, seed int64, iter, cv, slots int) error {
+func run(ctx context.Context, specPath, params string, rows int, seed int64, iter, cv, slots int, evidence bool) error {
 	dir, err := os.MkdirTemp("", "mlpipe-bench-gbtquality-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	data := filepath.Join(dir, "churn.csv")
-	var buf bytes.Buffer
-	if err := gen.Churn(&buf, rows, seed, time.Now().UTC()); err != nil {
-		return err
-	}
-	if err := os.WriteFile(data, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	p, err := spec.Load(specPath, spec.Override{Path: "data.source", Value: data},
-		spec.Override{Path: "stages.model_training.params", Value: "[" + params + "]"})
+	d, err := gbtchurn.Prepare(dir, specPath, params, rows, seed)
 	if err != nil {
 		return err
 	}
+	p := d.Spec
 	if p.Search == nil {
 		return fmt.Errorf("%s has no search: block", params)
 	}
@@ -81,10 +73,7 @@ func run(ctx context.Context, specPath, params string, rows int, seed int64, ite
 		s.CV = cv
 	}
 	s = s.Defaults()
-	train, test, err := featureSplit(data, p.Features)
-	if err != nil {
-		return err
-	}
+	train, test := d.Train, d.Test
 	untuned, err := testF1(ctx, train, test, p.Hyperparameters)
 	if err != nil {
 		return fmt.Errorf("untuned: %w", err)
@@ -114,59 +103,20 @@ func run(ctx context.Context, specPath, params string, rows int, seed int64, ite
 	fmt.Println("| --- | --- | ---: | ---: |")
 	fmt.Printf("| untuned | %s | – | %.4f |\n", configText(p.Hyperparameters), untuned)
 	fmt.Printf("| tuned | %s | %.4f | %.4f |\n", configText(sr.Result.BestConfig), sr.Result.Best.Mean, tuned)
-	return nil
-}
-
-// featureSplit is the feature stage without the store.
-func featureSplit(path string, fs features.Spec) (train, test matrix.Matrix, err error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return train, test, err
+	if !evidence {
+		return nil
 	}
-	defer fh.Close()
-	f, err := frame.ReadCSV(fh, frame.ReadOptions{Source: path})
-	if err != nil {
-		return train, test, err
-	}
-	trainIdx, testIdx, err := features.Split(f, fs)
-	if err != nil {
-		return train, test, err
-	}
-	tr, err := features.Fit(f.Take(trainIdx), fs)
-	if err != nil {
-		return train, test, err
-	}
-	for _, m := range []struct {
-		f   *frame.Frame
-		out *matrix.Matrix
-	}{{f.Take(trainIdx), &train}, {f.Take(testIdx), &test}} {
-		X, y, err := tr.Apply(m.f)
-		if err != nil {
-			return train, test, err
-		}
-		*m.out = matrix.Matrix{Names: tr.OutputNames(), X: X, Y: y}
-	}
-	return train, test, nil
+	return explain(ctx, os.Stdout, dir, specPath, params, d, sr.Result.BestConfig, s.CV, s.Seed)
 }
 
 // testF1 trains cfg on the training split and scores the test split as
 // the pipeline's evaluation does (the bundle's plain-Go trees).
 func testF1(ctx context.Context, train, test matrix.Matrix, cfg model.Config) (float64, error) {
-	cfg = cfg.Defaults()
-	if err := cfg.Validate(); err != nil {
-		return 0, err
-	}
-	p := cfg.GBT()
-	p.NThread = 2
-	res, err := gbt.Train(ctx, train.X, train.Y, nil, train.Cols(), p, gbt.Options{})
+	predict, err := fitTrees(cfg)(ctx, train.X, train.Y, train.Cols())
 	if err != nil {
 		return 0, err
 	}
-	m, err := treeeval.Parse(res.Model)
-	if err != nil {
-		return 0, err
-	}
-	proba, err := m.PredictProba(test.X, test.Cols())
+	proba, err := predict(test.X)
 	if err != nil {
 		return 0, err
 	}

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -95,29 +96,37 @@ func newFixture(ctx context.Context, dir string, trainRows, epochs int, inferenc
 	}
 	rctx, stop := context.WithCancel(ctx)
 	fx := &fixture{stop: stop}
-	start := func(opts serving.Options) (*server, error) {
-		gw := serving.New(reg, loadBundle, opts)
-		fx.gateways = append(fx.gateways, gw)
-		if err := gw.Reload(ctx); err != nil {
-			return nil, fmt.Errorf("gateway: first load: %w", err)
-		}
-		// The registry poll runs as under `mlpipe serve`, so its cost is counted.
-		fx.wg.Go(func() { _ = gw.Run(rctx) })
-		return listen(gw.Handler())
+	// Each server's goroutines (its connections, and a gateway's log
+	// writer and registry poll) carry a "server" profiler label, so a CPU
+	// profile splits by server: go tool pprof -tagfocus=server=...
+	start := func(name string, opts serving.Options) (srv *server, err error) {
+		pprof.Do(ctx, pprof.Labels("server", name), func(context.Context) {
+			gw := serving.New(reg, loadBundle, opts)
+			fx.gateways = append(fx.gateways, gw)
+			if err = gw.Reload(ctx); err != nil {
+				err = fmt.Errorf("gateway: first load: %w", err)
+				return
+			}
+			// The registry poll runs as under `mlpipe serve`, so its cost is counted.
+			fx.wg.Go(func() { _ = gw.Run(rctx) })
+			srv, err = listen(gw.Handler())
+		})
+		return srv, err
 	}
 
 	fx.rows = requestRows(f)
-	if fx.gateway, err = start(opts); err != nil {
+	if fx.gateway, err = start("gateway-"+onOff(inferenceLog), opts); err != nil {
 		fx.close()
 		return nil, err
 	}
 	if compareLog {
-		if fx.unlogged, err = start(serving.Options{Logger: logger}); err != nil {
+		if fx.unlogged, err = start("gateway-off", serving.Options{Logger: logger}); err != nil {
 			fx.close()
 			return nil, err
 		}
 	}
-	if fx.bare, err = listen(bareHandler()); err != nil {
+	pprof.Do(ctx, pprof.Labels("server", "bare"), func(context.Context) { fx.bare, err = listen(bareHandler()) })
+	if err != nil {
 		fx.close()
 		return nil, err
 	}

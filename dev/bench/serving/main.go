@@ -8,6 +8,15 @@
 //	go run ./dev/bench/serving -soak 60s     # also: heap in use over a 60 s gateway run
 //	go run ./dev/bench/serving -serve        # keep both up and print wrk commands
 //
+// With the log on, the table ends with each gateway's median per-round
+// ratio to the bare handler and the log's cost (log off minus log on).
+// Every server's goroutines carry a "server" profiler label, so the CPU
+// each one used, its log writer included, reads off one profile:
+//
+//	go run ./dev/bench/serving -rounds 8 -cpuprofile cpu.prof -blockprofile block.prof
+//	go tool pprof -tags cpu.prof                          # CPU by server
+//	go tool pprof -tagfocus=server=gateway-on -top cpu.prof
+//
 // Memory under large concurrent batches (16 requests of 100,000 rows at
 // once), with the gateway in a child process so that its resident memory
 // is its own:
@@ -26,6 +35,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"time"
 )
 
@@ -48,7 +58,17 @@ func main() {
 	burstRows := flag.Int("burst-rows", 100_000, "with -burst: rows per request")
 	burstSettle := flag.Duration("burst-settle", 30*time.Second, "with -burst: how long after the burst to read the memory again")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run (client, bare handler and gateways) to this file")
+	blockProfile := flag.String("blockprofile", "", "write a goroutine blocking profile of the whole run to this file (where the request path waits)")
+	mutexProfile := flag.String("mutexprofile", "", "write a mutex contention profile of the whole run to this file")
 	flag.Parse()
+	if *blockProfile != "" {
+		runtime.SetBlockProfileRate(int(10 * time.Microsecond)) // sample waits, one per 10 µs blocked
+		defer writeProfile("block", *blockProfile)
+	}
+	if *mutexProfile != "" {
+		runtime.SetMutexProfileFraction(10)
+		defer writeProfile("mutex", *mutexProfile)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
@@ -131,20 +151,37 @@ func run(ctx context.Context, out io.Writer, c config) error {
 		}
 	}
 	slice := c.duration / time.Duration(c.rounds)
+	// ratios[i] holds, per round, each gateway's throughput over the bare
+	// handler's in that same round: a round shares its noise, so the
+	// median of these is steadier than the ratio of the totals.
+	ratios := make([][]float64, len(results))
 	for round := 1; round <= c.rounds; round++ {
 		fmt.Fprintf(out, "  round %d of %d: each case %s, %d connections\n", round, c.rounds, slice, c.conns)
 		for i, n := range batchSizes {
 			bodies := fx.bodies(n)
-			for j, tgt := range targets {
+			// Each round starts with another target: whatever a case leaves
+			// behind (the log's background writes, garbage) then falls on
+			// every target in turn rather than always on the next one.
+			rates := make([]float64, len(targets))
+			for k := range targets {
+				j := (k + round) % len(targets)
+				tgt := targets[j]
 				r, err := load(ctx, tgt.url, bodies, c.conns, c.warmup, slice, nil)
 				if err != nil {
 					return fmt.Errorf("%s %d-row: %w", tgt.name, n, err)
 				}
 				results[i*len(targets)+j].add(r)
+				rates[j] = r.reqPerSec()
+			}
+			for j := 1; j < len(targets); j++ {
+				if rates[0] > 0 { // targets[0] is the bare handler
+					ratios[i*len(targets)+j] = append(ratios[i*len(targets)+j], rates[j]/rates[0])
+				}
 			}
 		}
 	}
 	printTable(out, c, results)
+	printRoundRatios(out, results, ratios)
 
 	if c.soak > 0 {
 		fmt.Fprintf(out, "\nsoak: gateway, 1-row requests, %d connections, %s...\n", c.conns, c.soak)
@@ -196,5 +233,57 @@ func fmtDur(d time.Duration) string {
 		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
 	default:
 		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	}
+}
+
+// printRoundRatios prints, per case, the median over rounds of the
+// gateway's throughput over the bare handler's in the same round, and the
+// log's cost as the median of log off minus log on round by round.
+func printRoundRatios(out io.Writer, rs []result, ratios [][]float64) {
+	fmt.Fprintln(out, "\n| case | median of per-round gateway/bare | rounds |")
+	fmt.Fprintln(out, "| --- | ---: | ---: |")
+	for i, r := range rs {
+		if len(ratios[i]) == 0 {
+			continue
+		}
+		fmt.Fprintf(out, "| %s, %d-row | %.3f | %d |\n", r.target, r.rows, median(ratios[i]), len(ratios[i]))
+	}
+	for i := range rs {
+		if rs[i].target != "gateway, log on" || i+1 >= len(rs) || rs[i+1].target != "gateway, log off" {
+			continue
+		}
+		on, off := ratios[i], ratios[i+1]
+		diffs := make([]float64, 0, len(on))
+		for k := range min(len(on), len(off)) {
+			diffs = append(diffs, off[k]-on[k])
+		}
+		if len(diffs) > 0 {
+			fmt.Fprintf(out, "\n%d-row: the log costs %.3f of the ratio (median over %d rounds of log off minus log on; the issue allows 0.03)\n",
+				rs[i].rows, median(diffs), len(diffs))
+		}
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// writeProfile writes one of runtime/pprof's named profiles to path.
+func writeProfile(name, path string) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup(name).WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench serving: -%sprofile: %v\n", name, err)
 	}
 }
