@@ -31,6 +31,9 @@ type Activities struct {
 	// Checkpoints bounds how many training checkpoints are kept and how
 	// often they are written.
 	Checkpoints CheckpointPolicy
+	// TreeDevice is where gradient-boosted trees grow on this worker:
+	// "" or "cpu", or "cuda"/"cuda:N" for XGBoost's gpu_hist (gbt.Options).
+	TreeDevice string
 	// OnSourceRead, when set, runs once IngestData has read the first
 	// bytes of a source; tests change the source there, mid-read.
 	OnSourceRead func(source string)

@@ -22,6 +22,10 @@ const (
 )
 
 // invalid wraps a bad-input error so Temporal does not retry it.
+// ErrNoCUDA: a worker started with --xgboost-device cuda loaded a
+// libxgboost built without CUDA.
+const ErrNoCUDA = "XGBoostWithoutCUDA"
+
 func invalid(format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrInvalidInput, nil)
 }

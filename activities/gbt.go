@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/bundle"
@@ -40,6 +41,10 @@ func gbtThreads(ctx context.Context) int {
 func gbtError(what string, err error) error {
 	if errors.Is(err, gbt.ErrInvalidInput) || errors.Is(err, gbt.ErrUnavailable) {
 		return invalid("%s: %v", what, err)
+	}
+	if errors.Is(err, gbt.ErrNoCUDA) {
+		// The worker's library cannot change between attempts.
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", what, err), ErrNoCUDA, nil)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
@@ -96,13 +101,13 @@ func (a *Activities) trainBoosted(ctx context.Context, in TrainModelInput, cfg m
 		beat.set(progress)
 		return nil
 	}
-	res, err := gbt.Train(ctx, train.X, train.Y, nil, train.Cols(), p, gbt.Options{Every: gbt.DefaultEvery, OnProgress: onProgress, Resume: resume})
+	res, err := gbt.Train(ctx, train.X, train.Y, nil, train.Cols(), p, gbt.Options{Every: gbt.DefaultEvery, OnProgress: onProgress, Resume: resume, Device: a.TreeDevice})
 	if errors.Is(err, gbt.ErrCheckpoint) {
 		// The same input from the start trains the same trees; only the
 		// rounds already grown are lost.
 		logger.Warn("checkpoint unusable; training from the start", "checkpoint", resumeRef.URI, "error", err)
 		resume, resumed = nil, 0
-		res, err = gbt.Train(ctx, train.X, train.Y, nil, train.Cols(), p, gbt.Options{Every: gbt.DefaultEvery, OnProgress: onProgress})
+		res, err = gbt.Train(ctx, train.X, train.Y, nil, train.Cols(), p, gbt.Options{Every: gbt.DefaultEvery, OnProgress: onProgress, Device: a.TreeDevice})
 	}
 	if err != nil {
 		return TrainModelResult{}, gbtError(fmt.Sprintf("train %s (hyperparameters, kind %s)", in.Model, cfg.Kind), err)
@@ -168,7 +173,7 @@ func (c *checkpoints) resumeTrees(ctx context.Context, named artifact.Ref) ([]by
 // trainTrialBoosted is TrainTrial's fit for kind gradient_boosting: the
 // booster on the other folds, scored on the held-out one by the same
 // plain-Go evaluation the gateway serves with.
-func trainTrialBoosted(ctx context.Context, in TrainTrialInput, cfg model.Config, trainX, trainY, valX, valY []float64, cols int,
+func (a *Activities) trainTrialBoosted(ctx context.Context, in TrainTrialInput, cfg model.Config, trainX, trainY, valX, valY []float64, cols int,
 	beat *heartbeat, res *TrainTrialResult) error {
 	release, err := acquireSlot(ctx)
 	if err != nil {
@@ -179,7 +184,7 @@ func trainTrialBoosted(ctx context.Context, in TrainTrialInput, cfg model.Config
 	p := cfg.GBT()
 	p.NThread = gbtThreads(ctx)
 	start := time.Now()
-	fit, err := gbt.Train(ctx, trainX, trainY, nil, cols, p, gbt.Options{OnProgress: func(pr gbt.Progress) error {
+	fit, err := gbt.Train(ctx, trainX, trainY, nil, cols, p, gbt.Options{Device: a.TreeDevice, OnProgress: func(pr gbt.Progress) error {
 		beat.set(TrialProgress{EpochStats: model.EpochStats{Epoch: pr.Round, ValidationLoss: pr.ValidationLoss, Seconds: pr.Seconds}})
 		return nil
 	}})

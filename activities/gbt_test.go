@@ -152,3 +152,29 @@ func TestGBTMultiClassTrainsAndServes(t *testing.T) {
 	assert.Greater(t, ev.Evaluation.Metrics["accuracy"], 0.5)
 	assert.Contains(t, ev.Evaluation.Metrics, "f1_macro")
 }
+
+// A GPU worker started with --xgboost-device cuda passes gpu_hist to
+// XGBoost for TrainModel and for every trial. This machine's libxgboost has
+// no CUDA, so each fails at once, non-retryable, saying what to do; a
+// worker without the setting trains on the CPU as before.
+func TestGBTOnADeviceWithoutCUDAFailsSayingSo(t *testing.T) {
+	acts, _ := newActs(t)
+	fs := engineer(t, acts, ingest(t, acts, 600), churnFeatures())
+	acts.TreeDevice = "cuda"
+	_, err := execute[activities.TrainModelResult](t, acts, acts.TrainModel, activities.TrainModelInput{
+		Pipeline: "churn", Model: "churn-classifier", WorkflowID: "wf", Features: fs, Config: gbtConfig()})
+	ae := appError(t, err, activities.ErrNoCUDA)
+	assert.Contains(t, ae.Error(), "no CUDA support")
+	assert.Contains(t, ae.Error(), "--xgboost-device")
+
+	_, err = execute[activities.TrainTrialResult](t, acts, acts.TrainTrial, activities.TrainTrialInput{
+		Train: fs.Train, TrialID: 1, Config: gbtConfig(), Fold: 0, Folds: 3, CVSeed: 42, Scoring: "f1"})
+	ae = appError(t, err, activities.ErrNoCUDA)
+	assert.Contains(t, ae.Error(), "trial 1 fold 0")
+
+	acts.TreeDevice = "cpu"
+	res, err := execute[activities.TrainModelResult](t, acts, acts.TrainModel, activities.TrainModelInput{
+		Pipeline: "churn", Model: "churn-classifier", WorkflowID: "wf2", Features: fs, Config: gbtConfig()})
+	require.NoError(t, err)
+	assert.Equal(t, 40, res.Model.Epochs)
+}

@@ -85,7 +85,7 @@ func (a *Activities) TrainTrial(ctx context.Context, in TrainTrialInput) (TrainT
 	valX, valY := rows(m, val)
 	beat.set(TrialProgress{WaitingForSlot: true})
 	if cfg.Kind == model.KindGradientBoosting {
-		err := trainTrialBoosted(ctx, in, cfg, trainX, trainY, valX, valY, m.Cols(), beat, &res)
+		err := a.trainTrialBoosted(ctx, in, cfg, trainX, trainY, valX, valY, m.Cols(), beat, &res)
 		return res, err
 	}
 	release, err := acquireSlot(ctx)

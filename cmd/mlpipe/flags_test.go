@@ -42,3 +42,12 @@ func TestSubcommandHelpListsItsFlags(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Contains(t, errOut, "flag provided but not defined: -bogus (mlpipe worker --help lists its flags)")
 }
+
+// A device for the trees that is not cpu, cuda or cuda:N is refused before
+// the worker connects to anything, saying what to give.
+func TestWorkerRefusesAnUnknownTreeDevice(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := (&Main{Stdout: &out, Stderr: &errOut}).Run(context.Background(), []string{"worker", "--queue", "gpu", "--xgboost-device", "gpu"})
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut.String(), `--xgboost-device: gradient_boosting: device "gpu": use cpu, cuda or cuda:N`)
+}

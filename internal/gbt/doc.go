@@ -1,6 +1,8 @@
 // Package gbt trains gradient-boosted tree classifiers through XGBoost's C
 // API (Debian's libxgboost-dev 1.7, cgo): binary:logistic for two classes,
-// multi:softprob for three or more, with tree_method hist. Train returns
+// multi:softprob for three or more, with tree_method hist, or gpu_hist on
+// the GPU that Options.Device names (which needs a libxgboost built with
+// CUDA; without it Train returns ErrNoCUDA). Train returns
 // the model in XGBoost's JSON format, which package treeeval evaluates in
 // plain Go for serving; Predict is XGBoost's own prediction, the reference
 // treeeval is tested against. Without cgo (or with the noxgboost build

@@ -22,6 +22,7 @@ type trainer[T float32 | float64] struct {
 	ctx        context.Context
 	p          Params
 	o          Options
+	gpu        int // the GPU's ordinal; -1 grows on the CPU
 	cols       int
 	began      time.Time
 	train, val part[T]

@@ -3,6 +3,9 @@ package gbt
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -42,6 +45,31 @@ type Options struct {
 	// gives. Its parameters must equal these but for n_estimators and
 	// nthread.
 	Resume []byte
+	// Device is where the trees grow: "" or "cpu" (tree_method hist), or
+	// "cuda" or "cuda:N" (gpu_hist on GPU N, default 0), which needs a
+	// libxgboost built with CUDA. It changes how, not what: a checkpoint
+	// grown on one device resumes on the other.
+	Device string
+}
+
+// ErrNoCUDA is wrapped by the error Train returns when Options.Device asks
+// for a GPU and the loaded libxgboost was built without CUDA.
+var ErrNoCUDA = errors.New("gradient_boosting: this libxgboost has no CUDA support (Debian's libxgboost-dev has none): build XGBoost with -DUSE_CUDA=ON, or run the worker without --xgboost-device")
+
+// ParseDevice reads Options.Device: the GPU's ordinal, or -1 for the CPU.
+func ParseDevice(d string) (int, error) {
+	switch {
+	case d == "" || d == "cpu":
+		return -1, nil
+	case d == "cuda":
+		return 0, nil
+	case strings.HasPrefix(d, "cuda:"):
+		n, err := strconv.Atoi(strings.TrimPrefix(d, "cuda:"))
+		if err == nil && n >= 0 {
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("gradient_boosting: device %q: use cpu, cuda or cuda:N (N a GPU ordinal, 0 or more)", d)
 }
 
 // Progress describes a training after a round.
@@ -111,6 +139,10 @@ func Train[T float32 | float64](ctx context.Context, X []T, y, w []float64, cols
 	if _, err := checkData(X, y, w, cols, p); err != nil {
 		return nil, tagged{err, ErrInvalidInput}
 	}
+	gpu, err := ParseDevice(o.Device)
+	if err != nil {
+		return nil, tagged{err, ErrInvalidInput}
+	}
 	trainIdx, valIdx, err := splitValidation(y, p)
 	if err != nil {
 		return nil, tagged{err, ErrInvalidInput}
@@ -120,7 +152,7 @@ func Train[T float32 | float64](ctx context.Context, X []T, y, w []float64, cols
 	}
 	cw := classWeights(y, trainIdx, p)
 	weighted := w != nil || p.ClassWeight != ""
-	t := &trainer[T]{ctx: ctx, p: p, o: o, cols: cols, began: began,
+	t := &trainer[T]{ctx: ctx, p: p, o: o, gpu: gpu, cols: cols, began: began,
 		train: gather(X, y, w, cols, trainIdx, cw, weighted)}
 	if valIdx != nil {
 		t.val = gather(X, y, w, cols, valIdx, cw, weighted)
@@ -131,6 +163,9 @@ func Train[T float32 | float64](ctx context.Context, X []T, y, w []float64, cols
 		res, err = t.run()
 		return err
 	})
+	if err != nil && gpu >= 0 && strings.Contains(err.Error(), "not compiled with GPU support") {
+		return nil, tagged{fmt.Errorf("device %s: %w (XGBoost said: %v)", o.Device, ErrNoCUDA, err), ErrNoCUDA}
+	}
 	if err != nil {
 		return nil, err
 	}

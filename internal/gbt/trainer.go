@@ -37,6 +37,7 @@ type trainer[T float32 | float64] struct {
 	ctx        context.Context
 	p          Params
 	o          Options
+	gpu        int // the GPU's ordinal; -1 grows on the CPU
 	cols       int
 	began      time.Time
 	train, val part[T]
@@ -44,6 +45,15 @@ type trainer[T float32 | float64] struct {
 	dtrain, dval *dmatrix
 	b            *booster
 	st           state
+}
+
+// treeMethod is hist on the CPU and gpu_hist on a GPU (XGBoost 1.7's
+// names; 2.0 spells the latter hist with device cuda).
+func (t *trainer[T]) treeMethod() string {
+	if t.gpu >= 0 {
+		return "gpu_hist"
+	}
+	return "hist"
 }
 
 func (t *trainer[T]) nthread() int {
@@ -173,7 +183,7 @@ func (t *trainer[T]) configure() error {
 	p := t.p
 	kv := [][2]string{
 		{"booster", "gbtree"},
-		{"tree_method", "hist"},
+		{"tree_method", t.treeMethod()},
 		{"nthread", strconv.Itoa(t.nthread())},
 		{"seed", strconv.FormatInt(p.Seed, 10)},
 		// Random draws restart from (seed, round) every round, so no
@@ -188,6 +198,9 @@ func (t *trainer[T]) configure() error {
 		{"lambda", fmtFloat(p.RegLambda)},
 		{"max_bin", strconv.Itoa(p.MaxBin)},
 		{"verbosity", "1"},
+	}
+	if t.gpu >= 0 {
+		kv = append(kv, [2]string{"gpu_id", strconv.Itoa(t.gpu)})
 	}
 	if p.MaxDepth == nil {
 		// XGBoost's unlimited depth: max_depth 0, which its docs allow
@@ -228,8 +241,11 @@ func (t *trainer[T]) resample(round int) error {
 		return err
 	}
 	seq := "grow_quantile_histmaker"
+	if t.gpu >= 0 {
+		seq = "grow_gpu_hist"
+	}
 	if round%2 == 1 {
-		seq = "sync,grow_quantile_histmaker"
+		seq = "sync," + seq
 	}
 	return t.b.set("updater", seq)
 }
