@@ -20,19 +20,28 @@ import (
 	"github.com/mlpipe/mlpipe/internal/testenv"
 )
 
-// When its Temporal server dies, `mlpipe dev` stops and says so, instead
-// of hanging in its shutdown while everything it started is gone.
-func TestDevStopsWhenItsTemporalServerDies(t *testing.T) {
+// devTestEnv prepares a test that runs `mlpipe dev` in-process: a fresh
+// working folder and artifact store, and free ports for its Temporal
+// server and Web UI, which TEMPORAL_ADDRESS points at.
+func devTestEnv(t *testing.T) (dir string, port, uiPort int) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration: starts mlpipe dev")
 	}
-	dir := t.TempDir()
+	dir = t.TempDir()
 	t.Setenv("MLPIPE_TEMPORAL", testenv.Tool(t, "temporal", testenv.EnvTemporal))
 	t.Setenv("MLPIPE_ARTIFACTS", filepath.Join(dir, "artifacts"))
 	t.Setenv("MLPIPE_ADMIN_TOKEN", "test-admin-token")
 	t.Chdir(dir)
-	port, uiPort := cliFreePort(t), cliFreePort(t)
+	port, uiPort = cliFreePort(t), cliFreePort(t)
 	t.Setenv("TEMPORAL_ADDRESS", fmt.Sprintf("127.0.0.1:%d", port))
+	return dir, port, uiPort
+}
+
+// When its Temporal server dies, `mlpipe dev` stops and says so, instead
+// of hanging in its shutdown while everything it started is gone.
+func TestDevStopsWhenItsTemporalServerDies(t *testing.T) {
+	dir, port, uiPort := devTestEnv(t)
 
 	var out syncBuffer
 	done := make(chan int, 1)

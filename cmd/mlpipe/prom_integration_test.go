@@ -258,16 +258,7 @@ func TestPmRenderRefusesBadTiming(t *testing.T) {
 // returns its exit status.
 func pmDev(t *testing.T, extra ...string) (*syncBuffer, func() int) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration: starts mlpipe dev")
-	}
-	dir := t.TempDir()
-	t.Setenv("MLPIPE_TEMPORAL", testenv.Tool(t, "temporal", testenv.EnvTemporal))
-	t.Setenv("MLPIPE_ARTIFACTS", filepath.Join(dir, "artifacts"))
-	t.Setenv("MLPIPE_ADMIN_TOKEN", "test-admin-token")
-	t.Chdir(dir)
-	port, uiPort := cliFreePort(t), cliFreePort(t)
-	t.Setenv("TEMPORAL_ADDRESS", fmt.Sprintf("127.0.0.1:%d", port))
+	dir, port, uiPort := devTestEnv(t)
 	var out syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)

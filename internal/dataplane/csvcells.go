@@ -1,9 +1,7 @@
 package dataplane
 
 import (
-	"encoding/csv"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -103,23 +101,6 @@ func sniffDelimiter(b []byte) rune {
 		}
 	}
 	return rune(best)
-}
-
-// readError tells a malformed CSV (bad input) from a failing reader, as
-// frame.ReadCSV does.
-func readError(src, where string, err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		hint := ""
-		switch {
-		case errors.Is(pe.Err, csv.ErrBareQuote):
-			hint = `: a field with a " in it must be quoted, the quote doubled ("say ""hi""")`
-		case errors.Is(pe.Err, csv.ErrQuote):
-			hint = ": a quoted field must end with a quote right before the comma or the line end"
-		}
-		return frame.DataErrorf("%s: %s (line %d): %v%s", src, where, pe.StartLine, pe.Err, hint)
-	}
-	return fmt.Errorf("%s: %s: %w", src, where, err)
 }
 
 // loneCR refuses a carriage return that does not end a line (Go's reader

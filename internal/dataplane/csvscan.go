@@ -126,7 +126,7 @@ func scanCSV(r io.Reader, src string, delim rune, types map[string]frame.Kind) (
 		return nil, frame.DataErrorf("%s: empty file: the first line must be a header naming the columns", src)
 	}
 	if err != nil {
-		return nil, readError(src, "header", err)
+		return nil, frame.ReadError(src, "header", err)
 	}
 	// Go's reader skips blank lines before the header; DuckDB must too.
 	hl, _ := cr.FieldPos(0)
@@ -181,7 +181,7 @@ func scanCSV(r io.Reader, src string, delim rune, types map[string]frame.Kind) (
 			break
 		}
 		if err != nil {
-			return nil, readError(src, fmt.Sprintf("row %d", row), err)
+			return nil, frame.ReadError(src, fmt.Sprintf("row %d", row), err)
 		}
 		l, _ := cr.FieldPos(0)
 		line := int64(l)

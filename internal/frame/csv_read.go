@@ -78,7 +78,7 @@ func ReadCSV(r io.Reader, opts ReadOptions) (*Frame, error) {
 		return nil, dataErrorf("%s: empty file: the first line must be a header naming the columns", src)
 	}
 	if err != nil {
-		return nil, readError(src, "header", err)
+		return nil, ReadError(src, "header", err)
 	}
 	names := make([]string, len(header))
 	seen := make(map[string]int, len(header))
@@ -116,7 +116,7 @@ func ReadCSV(r io.Reader, opts ReadOptions) (*Frame, error) {
 			break
 		}
 		if err != nil {
-			return nil, readError(src, fmt.Sprintf("row %d", row), err)
+			return nil, ReadError(src, fmt.Sprintf("row %d", row), err)
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(names) {
@@ -161,9 +161,11 @@ func ReadCSV(r io.Reader, opts ReadOptions) (*Frame, error) {
 	return f, nil
 }
 
-// readError tells a malformed CSV (bad input) from a failing reader (an I/O
-// error the caller may retry, kept wrapped so errors.Is still sees it).
-func readError(src, where string, err error) error {
+// ReadError tells a malformed CSV (bad input, a DataError with the line
+// and a hint) from a failing reader (an I/O error the caller may retry,
+// kept wrapped so errors.Is still sees it). Every CSV reader of the
+// project words its errors through it.
+func ReadError(src, where string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		hint := ""
