@@ -12,7 +12,7 @@ ERRCHECK_VERSION      := v1.30.0
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.mlpipe/*') go.mod go.sum
 
-.PHONY: build build-cuda deps tools demo dev test lint unit bench fuzz clean
+.PHONY: build build-cuda deps tools demo dev test lint unit chaos bench fuzz clean
 
 build: deps $(BIN)/mlpipe
 
@@ -91,7 +91,9 @@ lint: deps $(BIN)/staticcheck $(BIN)/workflowcheck $(BIN)/errcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+	go vet -tags chaos ./cmd/mlpipe
 	$(BIN)/staticcheck ./...
+	$(BIN)/staticcheck -tags chaos ./cmd/mlpipe
 	$(BIN)/workflowcheck ./...
 	$(BIN)/errcheck -exclude .errcheck-exclude ./...
 
@@ -103,6 +105,16 @@ test: deps tools build lint
 	# The drift simulations (500 seeded windows per size) are arithmetic and
 	# ten times slower under the race detector, so they run without it.
 	go test -count=1 -run 'TestFalseAlarmRate|TestPower|TestVerdictDoesNotFlipWithN' ./internal/drift
+	# Scale-out and chaos on the real stack (worker processes, S3, a killed
+	# worker, a restarted server): separate processes, so no race detector.
+	$(CHAOS_TEST)
+
+# The chaos tests alone: ten pipelines at once over two CPU and two GPU
+# worker processes sharing versitygw, a Temporal restart mid-pipeline, and
+# kill -9 of the CPU worker mid-validation.
+CHAOS_TEST = OMP_WAIT_POLICY=passive go test -tags chaos -count=1 -timeout 15m -run 'TestChx' ./cmd/mlpipe
+chaos: deps tools
+	$(CHAOS_TEST)
 
 unit: deps
 	go test -short -count=1 ./...

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -80,8 +81,56 @@ type Latency struct {
 // the same rows (the champion), and prediction latency. A multi-class
 // model gets its own metrics (macro and weighted averages, the K×K
 // confusion matrix, one-vs-rest ROC) and no sweep or calibration. It
-// stores the report as JSON and as a self-contained HTML page.
+// stores the report as JSON and as a self-contained HTML page. With
+// in.Cache.Read, an evaluation the stage cache holds for the same model,
+// test data, settings and production model is returned instead.
 func (a *Activities) EvaluateModel(ctx context.Context, in EvaluateModelInput) (EvaluateModelResult, error) {
+	// A killed worker is noticed within the stage's heartbeat timeout,
+	// not only at its 30-minute timeout.
+	defer startHeartbeat(ctx, TrialHeartbeatInterval, nil).stop()
+	key, err := a.evaluationKey(ctx, in)
+	if err != nil {
+		return EvaluateModelResult{}, err
+	}
+	var rec Evaluation
+	if from, ok := a.cached(ctx, in.Cache, cacheEvaluation, key, &rec); ok {
+		return EvaluateModelResult{Evaluation: rec, Attempt: activity.GetInfo(ctx).Attempt, Cached: from}, nil
+	}
+	res, err := a.evaluateModel(ctx, in)
+	if err != nil {
+		return res, err
+	}
+	a.record(ctx, cacheEvaluation, key, []artifact.Ref{res.Evaluation.Report, res.Evaluation.HTML}, res.Evaluation)
+	return res, nil
+}
+
+// evaluationKey keys an evaluation in the stage cache: the model, its
+// test data, the settings and the production model it is compared with.
+// An external test source is read by name, so its content is not known
+// before reading it: such an evaluation gets no key and is not cached.
+func (a *Activities) evaluationKey(ctx context.Context, in EvaluateModelInput) (string, error) {
+	if in.TestSource != "" && !strings.HasPrefix(in.TestSource, a.Store.URI("datasets/")) {
+		return "", nil
+	}
+	champion := "none"
+	if a.Registry != nil && in.ModelName != "" {
+		prod, ok, err := a.Registry.Alias(ctx, in.ModelName, registry.AliasProduction)
+		if err != nil {
+			// Not knowing the champion only means not using the cache.
+			activity.GetLogger(ctx).Warn("stage cache not used: the production model is unknown", "error", err)
+			return "", nil
+		}
+		if ok {
+			champion = fmt.Sprintf("%d:%s", prod.Version, prod.Model.SHA256)
+		}
+	}
+	f := in.Model.Features
+	return cacheKey(cacheEvaluation, in.ModelName, in.Model.Bundle.SHA256, f.Test.SHA256, f.TestRaw.SHA256, in.TestSource,
+		in.Settings, in.EvaluationThreshold, in.ChampionThreshold, in.Threshold, in.Search, champion)
+}
+
+// evaluateModel evaluates, as EvaluateModel says.
+func (a *Activities) evaluateModel(ctx context.Context, in EvaluateModelInput) (EvaluateModelResult, error) {
 	attempt := activity.GetInfo(ctx).Attempt
 	b, err := loadBundle(ctx, in.Model.Bundle)
 	if err != nil {

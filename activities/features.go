@@ -30,6 +30,9 @@ import (
 // is written, the manifest is written last, and a failed write removes what
 // was written, so no version is left half-written.
 func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesInput) (EngineerFeaturesResult, error) {
+	// A killed worker is noticed within the stage's heartbeat timeout,
+	// not only at its 30-minute timeout.
+	defer startHeartbeat(ctx, TrialHeartbeatInterval, nil).stop()
 	attempt := activity.GetInfo(ctx).Attempt
 	holdOut := in.TestSource == ""
 	version := digestJSON("features.v2", in.Dataset.Ref.SHA256, in.Spec)[:16]
@@ -37,14 +40,16 @@ func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesIn
 		version = digestJSON("features.v2", in.Dataset.Ref.SHA256, in.Spec, "no-holdout")[:16]
 	}
 	prefix := fmt.Sprintf("features/%s/%s/", in.Pipeline, version)
-	if b, err := artifact.GetBytes(ctx, a.Store, prefix+"manifest.json"); err == nil {
-		var fs FeatureSet
-		if err := json.Unmarshal(b, &fs); err == nil {
-			fs.Reused = true
-			return EngineerFeaturesResult{Features: fs, Attempt: attempt}, nil
-		}
-	} else if !errors.Is(err, artifact.ErrNotFound) {
-		return EngineerFeaturesResult{}, fmt.Errorf("feature store %s: %w", prefix, err)
+	// The version names the data and the spec; the stage cache's key adds
+	// the code version, so another build's fit is not taken as this one's.
+	key, err := cacheKey(cacheFeatures, in.Pipeline, version, in.Dataset.Ref.SHA256, in.Spec, holdOut)
+	if err != nil {
+		return EngineerFeaturesResult{}, err
+	}
+	var rec FeatureSet
+	if from, ok := a.cached(ctx, in.Cache, cacheFeatures, key, &rec); ok {
+		rec.Reused = true
+		return EngineerFeaturesResult{Features: rec, Attempt: attempt, Cached: from}, nil
 	}
 
 	d, err := openFeatureData(ctx, in.Dataset.Ref, in.Spec, holdOut)
@@ -114,6 +119,7 @@ func (a *Activities) EngineerFeatures(ctx context.Context, in EngineerFeaturesIn
 	if err := a.writeVersion(ctx, prefix, files, &fs); err != nil {
 		return EngineerFeaturesResult{}, err
 	}
+	a.record(ctx, cacheFeatures, key, []artifact.Ref{fs.Train, fs.Test, fs.TestRaw, fs.Transform}, fs)
 	return EngineerFeaturesResult{Features: fs, Attempt: attempt}, nil
 }
 

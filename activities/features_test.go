@@ -82,7 +82,10 @@ func TestEngineerFeaturesReusesAVersion(t *testing.T) {
 	acts, store := newActs(t)
 	ds := ingest(t, acts, 200)
 	first := engineer(t, acts, ds, churnFeatures())
-	again := engineer(t, acts, ds, churnFeatures())
+	res, err := execute[activities.EngineerFeaturesResult](t, acts, acts.EngineerFeatures,
+		activities.EngineerFeaturesInput{Pipeline: "churn", Dataset: ds, Spec: churnFeatures(), Cache: activities.CacheUse{Read: true}})
+	require.NoError(t, err)
+	again := res.Features
 	assert.True(t, again.Reused)
 	assert.Equal(t, first.Version, again.Version)
 	assert.Equal(t, first.Train, again.Train)

@@ -34,6 +34,9 @@ import (
 // nothing is stored. A local file that changes while it is read fails with
 // a retryable SourceChanged error.
 func (a *Activities) IngestData(ctx context.Context, in IngestDataInput) (IngestDataResult, error) {
+	// A killed worker is noticed within the stage's heartbeat timeout,
+	// not only at its 30-minute timeout.
+	defer startHeartbeat(ctx, TrialHeartbeatInterval, nil).stop()
 	attempt := activity.GetInfo(ctx).Attempt
 	src, info, err := artifact.OpenSource(ctx, in.Source)
 	if err != nil {
@@ -64,6 +67,23 @@ func (a *Activities) IngestData(ctx context.Context, in IngestDataInput) (Ingest
 	case err != nil:
 		return IngestDataResult{}, fmt.Errorf("ingest %s: %w", in.Source, err)
 	}
+	// The stage cache keys the dataset by the source's content (not its
+	// name); the extension is there because it tells the engine the
+	// format. The columns the spec names are checked against the recorded
+	// header, so a changed spec does not make the data read again.
+	key, err := cacheKey(cacheIngestion, in.Pipeline, digest, sourceExt(in.Source))
+	if err != nil {
+		return IngestDataResult{}, err
+	}
+	var rec Dataset
+	if from, ok := a.cached(ctx, in.Cache, cacheIngestion, key, &rec); ok {
+		if err := checkColumns(in, rec.Columns); err != nil {
+			return IngestDataResult{}, err
+		}
+		// The lineage is the source as this run read it.
+		rec.Source, rec.SourceSHA256 = &info, digest
+		return IngestDataResult{Dataset: rec, Attempt: attempt, Cached: from}, nil
+	}
 
 	eng, err := dataplane.Open(dataplane.Options{TempDir: filepath.Join(dir, "spill")})
 	if err != nil {
@@ -75,12 +95,8 @@ func (a *Activities) IngestData(ctx context.Context, in IngestDataInput) (Ingest
 		return IngestDataResult{}, dataError("ingest", err)
 	}
 	names := tab.Names()
-	if err := in.Columns.Check(names); err != nil {
-		return IngestDataResult{}, invalid("ingest %s: %v", in.Source, err)
-	}
-	if in.Target != "" && !slices.Contains(names, in.Target) {
-		return IngestDataResult{}, invalid("ingest %s: target column %q does not exist; the columns are %s (fix data.target)",
-			in.Source, in.Target, strings.Join(names, ", "))
+	if err := checkColumns(in, names); err != nil {
+		return IngestDataResult{}, err
 	}
 	if tab.Rows == 0 {
 		return IngestDataResult{}, invalid("ingest %s: the file has a header but no rows (columns: %s): is it the file you meant?", in.Source, strings.Join(names, ", "))
@@ -101,6 +117,7 @@ func (a *Activities) IngestData(ctx context.Context, in IngestDataInput) (Ingest
 	if dref, ok, err := a.Store.Stat(ctx, prefix+"data.parquet"); err == nil && ok {
 		if pref, ok, err := a.Store.Stat(ctx, prefix+"profile.json"); err == nil && ok {
 			ds.Ref, ds.Profile = dref, pref
+			a.record(ctx, cacheIngestion, key, []artifact.Ref{ds.Ref, ds.Profile}, ds)
 			return IngestDataResult{Dataset: ds, Attempt: attempt}, nil
 		}
 	}
@@ -125,7 +142,21 @@ func (a *Activities) IngestData(ctx context.Context, in IngestDataInput) (Ingest
 	if ds.Profile, err = artifact.PutBytes(ctx, a.Store, prefix+"profile.json", body, "application/json"); err != nil {
 		return IngestDataResult{}, fmt.Errorf("ingest %s: store profile: %w", in.Source, err)
 	}
+	a.record(ctx, cacheIngestion, key, []artifact.Ref{ds.Ref, ds.Profile}, ds)
 	return IngestDataResult{Dataset: ds, Attempt: attempt}, nil
+}
+
+// checkColumns refuses a header that lacks a column the spec names or the
+// target, naming each.
+func checkColumns(in IngestDataInput, names []string) error {
+	if err := in.Columns.Check(names); err != nil {
+		return invalid("ingest %s: %v", in.Source, err)
+	}
+	if in.Target != "" && !slices.Contains(names, in.Target) {
+		return invalid("ingest %s: target column %q does not exist; the columns are %s (fix data.target)",
+			in.Source, in.Target, strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // spoolSource copies r to path and returns the sha256 of its bytes.

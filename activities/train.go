@@ -30,7 +30,29 @@ var CodeVersion = buildVersion()
 // L-BFGS iteration can be many passes over the data); a retried attempt
 // resumes from the last checkpoint its heartbeat names instead of starting
 // again. Only the last few checkpoints are kept (see CheckpointPolicy).
+// With in.Cache.Read, a model the stage cache holds for the same feature
+// set, hyperparameters and code version is returned instead of training;
+// every trained model is recorded there.
 func (a *Activities) TrainModel(ctx context.Context, in TrainModelInput) (TrainModelResult, error) {
+	f := in.Features
+	key, err := cacheKey(cacheTraining, in.Model, f.Version, f.Train.SHA256, f.Transform.SHA256, f.Labels, f.Classes, in.Config.Defaults())
+	if err != nil {
+		return TrainModelResult{}, err
+	}
+	var rec TrainedModel
+	if from, ok := a.cached(ctx, in.Cache, cacheTraining, key, &rec); ok {
+		return TrainModelResult{Model: rec, Attempt: activity.GetInfo(ctx).Attempt, Cached: from}, nil
+	}
+	res, err := a.trainModel(ctx, in)
+	if err != nil {
+		return res, err
+	}
+	a.record(ctx, cacheTraining, key, []artifact.Ref{res.Model.Bundle}, res.Model)
+	return res, nil
+}
+
+// trainModel trains, as TrainModel says.
+func (a *Activities) trainModel(ctx context.Context, in TrainModelInput) (TrainModelResult, error) {
 	info := activity.GetInfo(ctx)
 	logger := activity.GetLogger(ctx)
 	// The previous attempt's progress is what this one heartbeats until its

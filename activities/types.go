@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
@@ -47,12 +48,15 @@ type IngestDataInput struct {
 	// Columns are the columns the spec names; a header that lacks any of
 	// them is refused, naming each, before anything is stored.
 	Columns spec.ColumnRefs `json:"columns,omitempty"`
+	Cache   CacheUse        `json:"cache,omitzero"`
 }
 
 // IngestDataResult is the stored raw dataset.
 type IngestDataResult struct {
 	Dataset Dataset `json:"dataset"`
 	Attempt int32   `json:"attempt"`
+	// Cached is set when the result came from the stage cache.
+	Cached *CachedFrom `json:"cached,omitempty"`
 }
 
 // ValidateDataInput is a dataset and what it must satisfy.
@@ -71,6 +75,7 @@ type ValidateDataInput struct {
 	// neither, those expectations are skipped ("no reference profile yet").
 	Reference *artifact.Ref `json:"reference,omitempty"`
 	Model     string        `json:"model,omitempty"`
+	Cache     CacheUse      `json:"cache,omitzero"`
 }
 
 // ValidateDataResult summarises a passed validation; a failed one returns a
@@ -86,6 +91,9 @@ type ValidateDataResult struct {
 	// `column: type, N unexpected of M (detail) [where]`.
 	Warnings []string `json:"warnings,omitempty"`
 	Attempt  int32    `json:"attempt"`
+	// Cached is set when the result came from the stage cache; its Note
+	// says how freshness was judged again against this run's start.
+	Cached *CachedFrom `json:"cached,omitempty"`
 }
 
 // ValidationFailure is the details of a ValidationFailed error: where the
@@ -104,7 +112,8 @@ type EngineerFeaturesInput struct {
 	Spec     features.Spec `json:"spec"`
 	// TestSource, when set, is the data the model is evaluated on
 	// (data.test_source): every row then trains and none is held out.
-	TestSource string `json:"test_source,omitempty"`
+	TestSource string   `json:"test_source,omitempty"`
+	Cache      CacheUse `json:"cache,omitzero"`
 }
 
 // FeatureSet is one version of the feature store: engineered train and
@@ -143,6 +152,8 @@ type FeatureSet struct {
 type EngineerFeaturesResult struct {
 	Features FeatureSet `json:"features"`
 	Attempt  int32      `json:"attempt"`
+	// Cached is set when the result came from the stage cache.
+	Cached *CachedFrom `json:"cached,omitempty"`
 }
 
 // TrainModelInput is a feature set and the hyperparameters.
@@ -152,6 +163,7 @@ type TrainModelInput struct {
 	WorkflowID string       `json:"workflow_id"`
 	Features   FeatureSet   `json:"features"`
 	Config     model.Config `json:"config"`
+	Cache      CacheUse     `json:"cache,omitzero"`
 }
 
 // TrainedModel is a model bundle in the artifact store.
@@ -173,6 +185,8 @@ type TrainedModel struct {
 type TrainModelResult struct {
 	Model   TrainedModel `json:"model"`
 	Attempt int32        `json:"attempt"`
+	// Cached is set when the result came from the stage cache.
+	Cached *CachedFrom `json:"cached,omitempty"`
 }
 
 // TrainingProgress is the heartbeat detail of TrainModel: the last epoch
@@ -216,6 +230,7 @@ type EvaluateModelInput struct {
 	Threshold float64 `json:"threshold,omitempty"`
 	// Search is the hyperparameter search's results table, for the report.
 	Search []tune.TrialResult `json:"search,omitempty"`
+	Cache  CacheUse           `json:"cache,omitzero"`
 }
 
 // Evaluation is the stored report and what the gate reads from it.
@@ -259,6 +274,8 @@ func (e Evaluation) Scores() (spec.Scores, *spec.Scores) {
 type EvaluateModelResult struct {
 	Evaluation Evaluation `json:"evaluation"`
 	Attempt    int32      `json:"attempt"`
+	// Cached is set when the result came from the stage cache.
+	Cached *CachedFrom `json:"cached,omitempty"`
 }
 
 // RegisterCandidateInput is a model that passed the threshold gate.
@@ -328,4 +345,50 @@ type DeployModelResult struct {
 	// Reloaded is true when the gateway confirmed it serves the version.
 	Reloaded bool  `json:"reloaded"`
 	Attempt  int32 `json:"attempt"`
+}
+
+// CacheUse says whether a stage's activity may take the result the stage
+// cache (internal/stagecache) holds for the same inputs, config and code
+// version instead of computing it. Whatever it says, a stage that succeeds
+// records its result there, so a resumed run can take it.
+type CacheUse struct {
+	Read bool `json:"read,omitempty"`
+}
+
+// CachedFrom says that a stage's result came from the stage cache: which
+// run recorded it, and when.
+type CachedFrom struct {
+	WorkflowID string    `json:"workflow_id"`
+	Created    time.Time `json:"created"`
+	// Note says what was judged again for this run (freshness).
+	Note string `json:"note,omitempty"`
+}
+
+// SearchCacheInput names a hyperparameter search by what determines its
+// result: the training split, the base hyperparameters and the search
+// block. LookupSearch takes it with Cache; RecordSearch with Result.
+type SearchCacheInput struct {
+	Model  string       `json:"model"`
+	Train  artifact.Ref `json:"train"`
+	Base   model.Config `json:"base"`
+	Search tune.Search  `json:"search"`
+	Cache  CacheUse     `json:"cache,omitzero"`
+	// Result is the search's result (the workflow's SearchResult), to
+	// record.
+	Result json.RawMessage `json:"result,omitempty"`
+}
+
+// SearchCacheResult is what LookupSearch found: the recorded result and
+// which run recorded it, or Found false.
+type SearchCacheResult struct {
+	Found  bool            `json:"found"`
+	Result json.RawMessage `json:"result,omitempty"`
+	Cached *CachedFrom     `json:"cached,omitempty"`
+}
+
+// RecordSearchResult says whether the search was recorded, and under
+// which key of the stage cache.
+type RecordSearchResult struct {
+	Recorded bool   `json:"recorded"`
+	Key      string `json:"key"`
 }

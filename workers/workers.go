@@ -39,6 +39,7 @@ func CPUActivities(acts *activities.Activities) []any {
 		acts.RegisterCandidate, acts.RejectCandidate, acts.DeployModel, acts.ImportModel,
 		acts.SetRouting, acts.AnalyzeRollout, acts.PromoteCandidate, acts.RollbackCandidate,
 		acts.AnalyzeWindow, acts.StartRetraining,
+		acts.LookupSearch, acts.RecordSearch,
 	}
 }
 

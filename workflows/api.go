@@ -112,6 +112,8 @@ type StageStatus struct {
 	Artifacts []artifact.Ref     `json:"artifacts,omitempty"`
 	Metrics   map[string]float64 `json:"metrics,omitempty"`
 	Message   string             `json:"message,omitempty"`
+	// Cached is set when the stage's result came from the stage cache.
+	Cached bool `json:"cached,omitempty"`
 }
 
 // GateStatus is the promotion gate as the status query shows it.

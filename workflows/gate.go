@@ -144,10 +144,12 @@ func (p *pipeline) rollout(ctx workflow.Context, st spec.Stage, version int, app
 	p.setState(ctx, st.Name, StateRunning, fmt.Sprintf("approved by %s; %s rollout running in workflow %s", approval.Approver, p.in.Deployment.Strategy, childID))
 	p.upsertStage(ctx, p.in.Deployment.Strategy)
 	in := RolloutInput{Model: p.in.Model, Candidate: version, ParentWorkflowID: p.id, Deployment: p.in.Deployment,
-		Approval: &approval, Approvers: p.in.Approval.Approvers, DecisionTimeout: p.in.Approval.Timeout}
+		Approval: &approval, Approvers: p.in.Approval.Approvers, DecisionTimeout: p.in.Approval.Timeout,
+		ContinueAsNewAt: p.in.Deployment.ContinueAsNewAt}
 	var res RolloutResult
-	if err := workflow.ExecuteChildWorkflow(cctx, name, in).Get(ctx, &res); err != nil {
-		return err
+	child := workflow.ExecuteChildWorkflow(cctx, name, in)
+	if err := child.Get(ctx, &res); err != nil {
+		return p.compensate(ctx, st, child, childID, version, approval, err)
 	}
 	p.result.Rollout = &res
 	if res.Outcome != OutcomePromoted {

@@ -14,6 +14,32 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
+// replayRequired are the recorded histories both replay tests must find,
+// each with why it is kept.
+var replayRequired = []struct{ file, why string }{
+	{"search_completed.json", "the search's history is replayed too"},
+	{"search_v1_completed.json", "and one from before max_parallel defaulted to 16"},
+	{"search_v0_completed.json", "and a search from before its version markers"},
+	{"canary_v0_stuck_aborted.json", "and a canary from before the rollout-bounded-gateway marker"},
+	{"churn_deployed.json", "a pipeline from before the pipeline-strict-spec marker"},
+	{"churn_v1_strict_deployed.json", "and one with it"},
+	{"churn_v2_recorded_decisions_deployed.json", "and one whose decisions are local activities"},
+	{"shadow_v1_first_run.json", "a shadow's run that continues as new"},
+	{"shadow_v1_last_run.json", "and the run it handed over to"},
+	{"churn_v3_compensated_rolled_back.json", "a pipeline that rolled back the rollout it lost"},
+	{"search_v2_first_run.json", "a search's run that continues as new"},
+	{"search_v2_last_run.json", "and the run it handed over to"},
+	{"churn_import_deployed.json", "a pipeline that imports its model"},
+}
+
+// requireRecorded fails unless every history of replayRequired is there.
+func requireRecorded(t *testing.T, files []string) {
+	t.Helper()
+	for _, r := range replayRequired {
+		require.Contains(t, files, filepath.Join("testdata", r.file), r.why)
+	}
+}
+
 // Histories recorded from real runs must replay against today's code: a
 // change that fails here would block running workflows forever. Gate such
 // changes with workflow.GetVersion, then record a new history. They are
@@ -67,19 +93,31 @@ import (
 // MLPIPE_RECORD_SHADOW_HISTORY=$PWD/workflows/testdata with
 // TestShadowContinuesAsNewOnLiveTraffic. The canary histories above replay
 // the marker's DefaultVersion branch.
+//
+// churn_v3_compensated_rolled_back.json is a TrainingPipeline whose canary
+// child was terminated with `temporal workflow terminate` mid-step, after
+// which the pipeline rolled the candidate back itself (the
+// pipeline-compensates-rollout marker):
+// MLPIPE_RECORD_COMPENSATION_HISTORY=$PWD/workflows/testdata with
+// TestCmpTerminatedCanaryIsRolledBackByThePipeline.
+//
+// search_v2_first_run.json and search_v2_last_run.json are two runs of one
+// HyperparameterSearch with the search-continues-as-new marker, handing
+// over at 100 events (12 trials × 2 folds): the first run (it ends by
+// continuing as new) and the last (it starts from the hand-over and ranks
+// the trials). MLPIPE_RECORD_SEARCH_CAN_HISTORY=$PWD/workflows/testdata
+// with TestCmpSearchContinuesAsNewOnTheDevServer.
+//
+// churn_import_deployed.json is a TrainingPipeline whose model_training
+// imports a registered version (`import: {version: N}`) and which then goes
+// through the gate, approval and canary to production:
+// MLPIPE_RECORD_IMPORT_HISTORY=$PWD/workflows/testdata/churn_import_deployed.json
+// with TestImpImportedModelGoesThroughGateApprovalAndCanary.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no recorded histories in workflows/testdata")
-	require.Contains(t, files, filepath.Join("testdata", "search_completed.json"), "the search's history is replayed too")
-	require.Contains(t, files, filepath.Join("testdata", "search_v1_completed.json"), "and one from before max_parallel defaulted to 16")
-	require.Contains(t, files, filepath.Join("testdata", "search_v0_completed.json"), "and a search from before its version markers")
-	require.Contains(t, files, filepath.Join("testdata", "canary_v0_stuck_aborted.json"), "and a canary from before the rollout-bounded-gateway marker")
-	require.Contains(t, files, filepath.Join("testdata", "churn_deployed.json"), "a pipeline from before the pipeline-strict-spec marker")
-	require.Contains(t, files, filepath.Join("testdata", "churn_v1_strict_deployed.json"), "and one with it")
-	require.Contains(t, files, filepath.Join("testdata", "churn_v2_recorded_decisions_deployed.json"), "and one whose decisions are local activities")
-	require.Contains(t, files, filepath.Join("testdata", "shadow_v1_first_run.json"), "a shadow's run that continues as new")
-	require.Contains(t, files, filepath.Join("testdata", "shadow_v1_last_run.json"), "and the run it handed over to")
+	requireRecorded(t, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			// Replayed under its own workflow ID, since child IDs
@@ -135,7 +173,7 @@ func canMutate[I, O any](wf func(workflow.Context, I) (O, error), on bool) func(
 func TestReplayFailsWhenAWorkflowsCommandsChange(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.json")
 	require.NoError(t, err)
-	require.NotEmpty(t, files)
+	requireRecorded(t, files)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			hist, exec := readHistory(t, f)

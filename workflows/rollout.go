@@ -135,7 +135,7 @@ func newRollout(ctx workflow.Context, in RolloutInput, strategy string) (*rollou
 	}
 	r.bounded = workflow.GetVersion(ctx, rolloutBoundedGateway, workflow.DefaultVersion, 1) >= 1
 	if workflow.GetVersion(ctx, rolloutContinuesAsNew, workflow.DefaultVersion, 1) >= 1 {
-		r.continueAt = cmp.Or(in.ContinueAsNewAt, DefaultContinueAsNewAt)
+		r.continueAt = cmp.Or(in.ContinueAsNewAt, in.Deployment.ContinueAsNewAt, DefaultContinueAsNewAt)
 	}
 	if c := in.Carry; c != nil {
 		r.resume = c

@@ -44,6 +44,12 @@ const (
 	RolloutDeciding = "awaiting_decision"
 )
 
+// ErrRolloutNotRolledBack is the failure type of a pipeline whose rollout
+// child ended without concluding and whose candidate the pipeline could not
+// roll back (or, the rollout having failed mid-promotion, would not): the
+// message says what the gateway may still do and how to fix it.
+const ErrRolloutNotRolledBack = "RolloutNotRolledBack"
+
 // RolloutInput describes one rollout of a registered candidate version.
 type RolloutInput struct {
 	Model     string `json:"model"`
@@ -65,7 +71,8 @@ type RolloutInput struct {
 	// ContinueAsNewAt is the history length (events) at which a run hands
 	// its state to a new run of the same workflow ID (default 2,000; 100 to
 	// 10,000), so that a long canary analysed often never nears Temporal's
-	// limits. The server's own suggestion is followed too.
+	// limits. The server's own suggestion is followed too. Unset, the
+	// deployment's continue_as_new_at (the pipeline spec's) applies.
 	ContinueAsNewAt int `json:"continue_as_new_at,omitempty"`
 	// Carry is the state a previous run handed over (continue-as-new);
 	// nobody sets it by hand.
@@ -95,14 +102,16 @@ const DefaultGatewayRetry = spec.Duration(10 * time.Minute)
 // MaxGatewayRetry is the largest RolloutInput.GatewayRetry accepted.
 const MaxGatewayRetry = spec.Duration(24 * time.Hour)
 
-// DefaultContinueAsNewAt is RolloutInput.ContinueAsNewAt when unset: well
-// below the 10,240 events at which Temporal starts warning.
-const DefaultContinueAsNewAt = 2000
+// DefaultContinueAsNewAt is RolloutInput.ContinueAsNewAt when neither it
+// nor the spec's deployment.continue_as_new_at is set: well below the
+// 10,240 events at which Temporal starts warning.
+const DefaultContinueAsNewAt = spec.DefaultContinueAsNewAt
 
-// MinContinueAsNewAt and MaxContinueAsNewAt bound RolloutInput.ContinueAsNewAt.
+// MinContinueAsNewAt and MaxContinueAsNewAt bound RolloutInput.ContinueAsNewAt
+// and deployment.continue_as_new_at.
 const (
-	MinContinueAsNewAt = 100
-	MaxContinueAsNewAt = 10000
+	MinContinueAsNewAt = spec.MinContinueAsNewAt
+	MaxContinueAsNewAt = spec.MaxContinueAsNewAt
 )
 
 // RolloutCarry is what a rollout's run hands to the next one: where it is

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -25,6 +26,11 @@ type SearchInput struct {
 	// Base is the configuration the trials' parameters are set on.
 	Base   model.Config `json:"base"`
 	Search tune.Search  `json:"search"`
+	// ContinueAsNewAt is the history length (events) at which a run stops
+	// launching trials and hands over once its running ones finish
+	// (default 2,000; 100 to 10,000). Searches started before the
+	// search-continues-as-new marker never hand over, whatever it says.
+	ContinueAsNewAt int `json:"continue_as_new_at,omitempty"`
 	// Carry is what a previous run of the search handed over
 	// (continue-as-new); nobody sets it by hand.
 	Carry *SearchCarry `json:"carry,omitempty"`
@@ -105,6 +111,10 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	if err := s.Validate(); err != nil {
 		return bad(err)
 	}
+	if n := in.ContinueAsNewAt; n != 0 && (n < MinContinueAsNewAt || n > MaxContinueAsNewAt) {
+		return bad(fmt.Errorf("continue_as_new_at %d is out of range: use %d to %d events (0 means %d)",
+			n, MinContinueAsNewAt, MaxContinueAsNewAt, searchContinueAsNewAt))
+	}
 	if waitForTrials {
 		if err := tune.CheckScoring(s.Scoring, in.Base.Classes); err != nil {
 			return bad(err)
@@ -145,7 +155,7 @@ func HyperparameterSearch(ctx workflow.Context, in SearchInput) (SearchResult, e
 	firstRung, runs := 0, 1
 	if continues {
 		events := searchRunEvents
-		ro.continueAt, ro.events = searchContinueAsNewAt, &events
+		ro.continueAt, ro.events = cmp.Or(in.ContinueAsNewAt, searchContinueAsNewAt), &events
 	}
 	if c := in.Carry; c != nil {
 		if c.Rung < 0 || c.Rung >= len(rungs) || len(c.Results) != len(results) || c.Next < 0 {

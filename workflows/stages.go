@@ -108,7 +108,7 @@ func (p *pipeline) ingest(ctx workflow.Context, st spec.Stage) error {
 		return missing(st, "external source")
 	}
 	var res activities.IngestDataResult
-	actx := p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, src.source)
+	actx := p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, time.Minute, src.source)
 	// The columns the spec names are checked against the header before
 	// anything is stored. Columns ranges over maps only to sort their
 	// keys: deterministic.
@@ -117,12 +117,13 @@ func (p *pipeline) ingest(ctx workflow.Context, st spec.Stage) error {
 		//workflowcheck:ignore
 		cols = p.in.Columns()
 	}
-	in := activities.IngestDataInput{Pipeline: p.in.Name, Source: src.source, Target: p.in.Data.Target, Columns: cols}
+	in := activities.IngestDataInput{Pipeline: p.in.Name, Source: src.source, Target: p.in.Data.Target, Columns: cols, Cache: p.cacheUse(st)}
 	if err := workflow.ExecuteActivity(actx, a.IngestData, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	p.finish(st.Name, res.Attempt, []artifact.Ref{res.Dataset.Ref}, nil,
 		fmt.Sprintf("%d rows × %d columns", res.Dataset.Rows, len(res.Dataset.Columns)))
+	p.markCached(st.Name, res.Cached)
 	p.produce(st, output{dataset: &res.Dataset})
 	return nil
 }
@@ -137,7 +138,7 @@ func (p *pipeline) validate(ctx workflow.Context, st spec.Stage) error {
 	// them is asking for them.
 	// Freshness is judged against the pipeline's start, not a worker's clock.
 	in := activities.ValidateDataInput{Dataset: *ds.dataset, Expectations: p.in.Expectations, Checks: p.in.Validation,
-		Now: workflow.GetInfo(ctx).WorkflowStartTime, Model: p.in.Model}
+		Now: workflow.GetInfo(ctx).WorkflowStartTime, Model: p.in.Model, Cache: p.cacheUse(st)}
 	if len(st.Checks) > 0 {
 		in.Checks = expect.Checks{}
 		for _, c := range st.Checks {
@@ -153,11 +154,12 @@ func (p *pipeline) validate(ctx workflow.Context, st spec.Stage) error {
 	}
 	summary := fmt.Sprintf("%d expectations + %v", len(in.Expectations), checkNames(in.Checks))
 	var res activities.ValidateDataResult
-	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, summary), a.ValidateData, in).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, time.Minute, summary), a.ValidateData, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	p.finish(st.Name, res.Attempt, []artifact.Ref{res.Report}, nil,
 		fmt.Sprintf("%d checks passed", res.Evaluated))
+	p.markCached(st.Name, res.Cached)
 	p.produce(st, output{dataset: ds.dataset})
 	return nil
 }
@@ -181,21 +183,23 @@ func (p *pipeline) engineer(ctx workflow.Context, st spec.Stage) error {
 	if !ok {
 		return missing(st, "dataset")
 	}
-	in := activities.EngineerFeaturesInput{Pipeline: p.in.Name, Dataset: *ds.dataset, Spec: p.in.Features, TestSource: p.externalTestSource()}
+	in := activities.EngineerFeaturesInput{Pipeline: p.in.Name, Dataset: *ds.dataset, Spec: p.in.Features, TestSource: p.externalTestSource(),
+		Cache: p.cacheUse(st)}
 	var res activities.EngineerFeaturesResult
 	summary := fmt.Sprintf("%d feature columns, test split %.0f%%", len(in.Spec.Columns), 100*testSize(in))
 	if in.TestSource != "" {
 		summary = fmt.Sprintf("%d feature columns, every row trains (the test set is data.test_source)", len(in.Spec.Columns))
 	}
-	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, summary), a.EngineerFeatures, in).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, time.Minute, summary), a.EngineerFeatures, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	fs := res.Features
 	msg := fmt.Sprintf("feature set %s: %d features, %d train / %d test rows", fs.Version, len(fs.Features), fs.TrainRows, fs.TestRows)
-	if fs.Reused {
+	if fs.Reused && res.Cached == nil {
 		msg += " (reused)"
 	}
 	p.finish(st.Name, res.Attempt, []artifact.Ref{fs.Train, fs.Test, fs.TestRaw, fs.Transform}, nil, msg)
+	p.markCached(st.Name, res.Cached)
 	p.result.Features = &fs
 	p.produce(st, output{features: &fs})
 	return nil
@@ -229,14 +233,16 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 		return p.importModel(ctx, st, *fs.features)
 	}
 	cfg := p.in.Hyperparameters
+	use, why := p.trainingCacheUse(st, cfg)
+	var searchFrom *activities.CachedFrom
 	if p.in.Search != nil {
-		res, err := p.search(ctx, st, *fs.features, cfg)
+		res, from, err := p.cachedSearch(ctx, st, *fs.features, cfg, use)
 		if err != nil {
 			return err
 		}
-		cfg = res.BestConfig
+		cfg, searchFrom = res.BestConfig, from
 	}
-	in := activities.TrainModelInput{Pipeline: p.in.Name, Model: p.in.Model, WorkflowID: p.id, Features: *fs.features, Config: cfg}
+	in := activities.TrainModelInput{Pipeline: p.in.Name, Model: p.in.Model, WorkflowID: p.id, Features: *fs.features, Config: cfg, Cache: use}
 	var res activities.TrainModelResult
 	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueGPU, 2*time.Hour, time.Minute, trainSummary(cfg)), a.TrainModel, in).Get(ctx, &res); err != nil {
 		return err
@@ -259,7 +265,14 @@ func (p *pipeline) train(ctx workflow.Context, st spec.Stage) error {
 	if m.ResumedFrom > 0 {
 		msg += fmt.Sprintf(", resumed from %s %d", unit, m.ResumedFrom)
 	}
+	if searchFrom != nil && res.Cached == nil {
+		msg += fmt.Sprintf("; the search was taken from the stage cache (recorded by %s)", searchFrom.WorkflowID)
+	}
+	if why != "" {
+		msg += "; " + why
+	}
 	p.finish(st.Name, res.Attempt, []artifact.Ref{m.Bundle}, map[string]float64{"train_loss": m.Loss}, msg)
+	p.markCached(st.Name, res.Cached)
 	p.result.ModelURI = m.Bundle.URI
 	p.produce(st, output{model: &m})
 	return nil
@@ -308,6 +321,7 @@ func (p *pipeline) evaluate(ctx workflow.Context, st spec.Stage) error {
 	in := activities.EvaluateModelInput{
 		Model: *m.model, ModelName: p.in.Model, WorkflowID: p.id, Settings: p.in.Evaluation,
 		EvaluationThreshold: p.in.EvaluationThreshold, ChampionThreshold: p.in.ChampionThreshold,
+		Cache: p.cacheUse(st),
 	}
 	if p.result.Search != nil {
 		in.Search = p.result.Search.Results
@@ -319,11 +333,12 @@ func (p *pipeline) evaluate(ctx workflow.Context, st spec.Stage) error {
 		in.TestSource, summary = ds.dataset.Ref.URI, ds.dataset.Ref.URI
 	}
 	var res activities.EvaluateModelResult
-	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, 0, summary), a.EvaluateModel, in).Get(ctx, &res); err != nil {
+	if err := workflow.ExecuteActivity(p.activityCtx(ctx, st, TaskQueueCPU, 30*time.Minute, time.Minute, summary), a.EvaluateModel, in).Get(ctx, &res); err != nil {
 		return err
 	}
 	ev := res.Evaluation
 	p.finish(st.Name, res.Attempt, []artifact.Ref{ev.Report, ev.HTML}, ev.Metrics, ev.Summary())
+	p.markCached(st.Name, res.Cached)
 	p.result.Metrics = ev.Metrics
 	p.result.ReportURI, p.result.ReportHTML = ev.Report.URI, ev.HTML.URI
 	if ev.Champion != nil {

@@ -71,21 +71,11 @@ func (m *Main) validate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer eng.Close()
-	t, err := eng.Load(ctx, data, dataplane.LoadOptions{Source: data})
+	rep, err := evaluateFile(ctx, eng, data, suite.Expectations, checks, env)
 	var de *frame.DataError
 	if errors.As(err, &de) {
 		return usageErr("%v", err)
 	}
-	if err != nil {
-		return err
-	}
-	env.NotNumbers = map[string]string{}
-	for _, c := range t.Columns {
-		if c.NotNumbers != "" {
-			env.NotNumbers[c.Name] = c.NotNumbers
-		}
-	}
-	rep, err := expect.Evaluate(ctx, expect.Data{DB: eng.DB(), Relation: t.Name, Name: data}, suite.Expectations, checks, env)
 	if expect.IsSuiteError(err) {
 		return usageErr("%s: %v", *suitePath, err)
 	}
@@ -115,6 +105,23 @@ func (m *Main) validate(ctx context.Context, args []string) error {
 		return &exitError{code: exitFailure, msg: fmt.Sprintf("%d of %d expectations failed", len(rep.Failures()), rep.Statistics.Evaluated)}
 	}
 	return nil
+}
+
+// evaluateFile types the file by mlpipe's rules and runs the suite on it.
+// A plain CSV is validated through a view of the file, read by the scan,
+// rather than copied into the engine first.
+func evaluateFile(ctx context.Context, eng *dataplane.Engine, data string, exps []expect.Expectation, checks expect.Checks, env expect.Env) (expect.Report, error) {
+	t, err := eng.Load(ctx, data, dataplane.LoadOptions{Source: data, Lazy: true})
+	if err != nil {
+		return expect.Report{}, err
+	}
+	env.NotNumbers = map[string]string{}
+	for _, c := range t.Columns {
+		if c.NotNumbers != "" {
+			env.NotNumbers[c.Name] = c.NotNumbers
+		}
+	}
+	return expect.Evaluate(ctx, expect.Data{DB: eng.DB(), Relation: t.Name, Name: data, Rows: t.Rows}, exps, checks, env)
 }
 
 func printResults(m *Main, rep expect.Report, doc string) {

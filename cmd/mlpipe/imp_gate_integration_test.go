@@ -234,6 +234,10 @@ func TestImpImportedModelGoesThroughGateApprovalAndCanary(t *testing.T) {
 		require.NotNil(t, st.Result.Rollout)
 		assert.Equal(t, workflows.OutcomePromoted, st.Result.Rollout.Outcome)
 		stop()
+		// workflows/testdata/churn_import_deployed.json replays this run.
+		if dst := os.Getenv("MLPIPE_RECORD_IMPORT_HISTORY"); dst != "" {
+			require.NoError(t, os.WriteFile(dst, []byte(s.temporal("workflow", "show", "-w", "imp-good", "-o", "json")), 0o644))
+		}
 
 		// The gate registered the evaluated model as a new version that
 		// names the import, with the evaluation it was decided on.

@@ -27,6 +27,7 @@ const usage = `mlpipe: durable machine-learning pipelines on Temporal
 Usage:
   mlpipe spec -f pipeline.yaml            print the workflow input (JSON) for temporal workflow start
   mlpipe run -f pipeline.yaml [--id ID]   start a pipeline and follow it stage by stage
+  mlpipe run --resume WORKFLOW_ID         run a failed pipeline again; finished stages come from the stage cache
   mlpipe status WORKFLOW_ID [-o json]     show a pipeline's stages, gate and result
   mlpipe approve WORKFLOW_ID --as NAME    approve the promotion (validated Update)
   mlpipe reject WORKFLOW_ID --as NAME     reject the promotion

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -211,4 +215,111 @@ validation:
 	out, code = run("validate", "--suite", pass, filepath.Join(dir, "nope.csv"))
 	assert.Equal(t, 2, code, out)
 	assert.Contains(t, out, "nope.csv: no such file or directory")
+}
+
+// dpxRun runs the built binary and returns what it printed on stdout, on
+// stdout and stderr together, and its exit code.
+func dpxRun(t *testing.T, bin string, args ...string) (stdout, all string, code int) {
+	t.Helper()
+	var out, both bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(&out, &both), &both
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), both.String(), ee.ExitCode()
+	}
+	require.NoError(t, err, "%s", both.String())
+	return out.String(), both.String(), 0
+}
+
+// `mlpipe validate` straight on a CSV reads it through a view of the file
+// (nothing copied into the engine) with mlpipe's typing: null tokens,
+// quoted fields, CRLF, times with offsets, and uniqueness counting every
+// repeated row, in Great Expectations' result format. Bad data exits 2
+// naming the file, row and column, as the pipeline's ingestion does.
+func TestValidateCommandOnDataFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildMlpipe(t)
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		return p
+	}
+	var b strings.Builder
+	b.WriteString("id,age,note,seen\r\n")
+	for i := 1; i <= 300; i++ {
+		age := fmt.Sprint(20 + i%50)
+		switch i {
+		case 7:
+			age = "NA"
+		case 8:
+			age = ""
+		case 9:
+			age = "99.5"
+		}
+		id := fmt.Sprintf("c%d", i)
+		if i == 300 {
+			id = "c3"
+		}
+		seen := time.Now().Add(-time.Duration(i%4) * 24 * time.Hour).In(time.FixedZone("", 2*3600)).Format(time.RFC3339)
+		fmt.Fprintf(&b, "%s,%s,\"note, %d\",%s\r\n", id, age, i, seen)
+	}
+	data := write("people.csv", b.String())
+	suite := write("suite.yaml", `expectations:
+  - expect_column_values_to_be_unique: {column: id}
+  - expect_column_values_to_be_between: {column: age, min_value: 18, max_value: 90}
+  - expect_column_values_to_not_be_null: {column: seen}
+  - expect_column_values_to_match_regex: {column: note, regex: "^note, [0-9]+$"}
+validation:
+  freshness: {column: seen, max_age: 120h}
+`)
+	out, all, code := dpxRun(t, bin, "validate", "--suite", suite, data, "--json")
+	require.Equal(t, 1, code, all)
+	var rep struct {
+		Results []struct {
+			Success bool `json:"success"`
+			Result  struct {
+				ElementCount          *int64 `json:"element_count"`
+				MissingCount          *int64 `json:"missing_count"`
+				UnexpectedCount       *int64 `json:"unexpected_count"`
+				PartialUnexpectedList []any  `json:"partial_unexpected_list"`
+			} `json:"result"`
+		} `json:"results"`
+		Meta struct {
+			Rows int64 `json:"rows"`
+		} `json:"meta"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+	require.Len(t, rep.Results, 5, out)
+	assert.EqualValues(t, 300, rep.Meta.Rows)
+	unique, between, regex, fresh := rep.Results[0], rep.Results[1], rep.Results[3], rep.Results[4]
+	assert.False(t, unique.Success)
+	assert.EqualValues(t, 2, *unique.Result.UnexpectedCount, "both rows of c3 are unexpected")
+	assert.Equal(t, []any{"c3", "c3"}, unique.Result.PartialUnexpectedList)
+	assert.False(t, between.Success)
+	assert.EqualValues(t, 2, *between.Result.MissingCount, "NA and an empty cell are missing")
+	assert.EqualValues(t, 1, *between.Result.UnexpectedCount)
+	assert.Equal(t, []any{99.5}, between.Result.PartialUnexpectedList)
+	assert.True(t, regex.Success, "quoted commas stay in the value: %s", out)
+	assert.True(t, fresh.Success, out)
+
+	for _, c := range []struct{ name, body, want string }{
+		{"ragged.csv", "id,age\n1,30\n2\n", "ragged.csv: row 2 (line 3): has 1 fields, header has 2 (id, age): check its commas and quotes"},
+		{"latin1.csv", "id,age,city\n1,30,Jos\xe9\n", `latin1.csv: row 1 (line 2), column "city": "Jos\xe9" is not valid UTF-8 (byte \xe9); the file looks like Latin-1/Windows-1252, where this reads "José": re-save it as UTF-8`},
+		{"empty.csv", "", "empty.csv: empty file: the first line must be a header naming the columns"},
+		{"words.csv", "id,age\n1,30\n2,n/a\n3,?\n", `column "age" is VARCHAR (string), but expect_column_values_to_be_between needs a numeric column (2 of its 3 values are not numbers (row 2 "n/a", row 3 "?"); if they mean missing, write them as an empty cell, NA, N/A, null, NULL, NaN or nan)`},
+		{"inf.csv", "id,age\n1,30\n2,-inf\n", `inf.csv: row 2 (line 3), column "age": "-inf" is not a finite number`},
+		{"quote.csv", "id,age\n1,3\"0\n", `quote.csv: row 1 (line 2): bare " in non-quoted-field`},
+		{"cr.csv", "id,age\r1,2\r", `cr.csv: header, column 2: has a carriage return (\r) that does not end a line (CRLF)`},
+		{"oddtime.csv", "id,age,t\n1,30,\"2026-01-01 03:04:05,5\"\n", `oddtime.csv: not readable as CSV with delimiter ",": Conversion Error: invalid timestamp field format: "2026-01-01 03:04:05,5"`},
+	} {
+		p := write(c.name, c.body)
+		between := write("between.yaml", "expectations:\n  - expect_column_values_to_be_between: {column: age, min_value: 0, max_value: 150}\n")
+		_, out, code := dpxRun(t, bin, "validate", "--suite", between, p)
+		assert.Equal(t, 2, code, "%s: %s", c.name, out)
+		assert.Contains(t, out, c.want, c.name)
+	}
 }

@@ -64,10 +64,13 @@ func classifyNumber(s string) (isNum, finite, simple bool) {
 	if k >= n {
 		return false, false, false
 	}
-	if w := s[k:]; strings.EqualFold(w, "inf") || strings.EqualFold(w, "infinity") || strings.EqualFold(w, "nan") {
+	// Only ASCII folds to these letters, so the lengths must match.
+	if w := s[k:]; (len(w) == 3 || len(w) == 8) && (strings.EqualFold(w, "inf") || strings.EqualFold(w, "infinity") || strings.EqualFold(w, "nan")) {
 		return true, false, false
 	}
-	if !strings.ContainsAny(s, "_xX") {
+	// ParseFloat reads an x only in a 0x prefix, after the sign.
+	hex := n-k >= 2 && s[k] == '0' && (s[k+1] == 'x' || s[k+1] == 'X')
+	if !hex && strings.IndexByte(s, '_') < 0 {
 		return false, false, false
 	}
 	v, err := strconv.ParseFloat(s, 64)

@@ -17,13 +17,22 @@ import (
 // csvScan is what one streaming pass over a CSV learned: the header, each
 // column's kind by frame.ReadCSV's rules, and the row count. It keeps a few
 // counters per column, never the cells, so any size of file scans in
-// constant memory. The pass uses the same parser as frame.ReadCSV, so rows,
-// lines and messages are the ones frame.ReadCSV gives.
+// constant memory. A plain file is read by the fast tokenizer (csvfast.go),
+// any other by the same parser as frame.ReadCSV, so rows, lines and
+// messages are the ones frame.ReadCSV gives.
 type csvScan struct {
 	delim rune
 	bom   bool
 	// skip counts the blank lines before the header.
-	skip  int
+	skip int
+	// dataOffset is the byte offset of the first data record.
+	dataOffset int64
+	// fast says the fast tokenizer read the file (csvfast.go).
+	fast bool
+	// plain says DuckDB's typed reader reads every cell as mlpipe's rules
+	// do: read fast, and every time in a time column spelled as plainTime
+	// says.
+	plain bool
 	names []string
 	cols  []colScan
 	rows  int64
@@ -48,6 +57,8 @@ type colScan struct {
 	exotic *cellIssue
 	// underscores marks a number column with digits grouped by "_".
 	underscores bool
+	// oddTime marks a time spelled otherwise than plainTime allows.
+	oddTime bool
 
 	// numbers and words count the non-null cells that are and are not
 	// numbers; wordSample keeps the first few words, for NotNumbers.
@@ -94,87 +105,28 @@ var (
 )
 
 // scanCSV reads r once, checking it as frame.ReadCSV does and typing its
-// columns. delim 0 sniffs the delimiter from the header line.
-func scanCSV(r io.Reader, src string, delim rune, types map[string]frame.Kind) (*csvScan, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	s := &csvScan{}
-	head, err := br.Peek(3)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, fmt.Errorf("%s: read: %w", src, err)
+// columns. delim 0 sniffs the delimiter from the header line. A file that
+// the fast tokenizer (csvfast.go) reads exactly as encoding/csv would is
+// typed by it; any other is read again from the start by encoding/csv, so
+// every error is the one frame.ReadCSV gives.
+func scanCSV(r io.ReadSeeker, src string, delim rune, types map[string]frame.Kind) (*csvScan, error) {
+	s, err := scanCSVFast(r, src, delim, types)
+	if !errors.Is(err, errSlowPath) {
+		return s, err
 	}
-	switch {
-	case bytes.HasPrefix(head, bomUTF8):
-		s.bom = true
-		if _, err := br.Discard(len(bomUTF8)); err != nil {
-			return nil, fmt.Errorf("%s: read: %w", src, err)
-		}
-	case bytes.HasPrefix(head, bomUTF16LE), bytes.HasPrefix(head, bomUTF16BE):
-		return nil, frame.DataErrorf("%s: the file is UTF-16 (it starts with a UTF-16 byte-order mark); re-save it as UTF-8 (in Excel: CSV UTF-8)", src)
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("%s: rewind: %w", src, err)
 	}
-	if delim == 0 {
-		first, _ := br.Peek(br.Size())
-		delim = sniffDelimiter(first)
-	}
-	s.delim = delim
-	cr := csv.NewReader(br)
-	cr.Comma = delim
-	cr.ReuseRecord = true
-	cr.FieldsPerRecord = -1
+	return scanCSVExact(r, src, delim, types)
+}
 
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, frame.DataErrorf("%s: empty file: the first line must be a header naming the columns", src)
-	}
+// scanCSVExact is scanCSV with Go's CSV reader, the reference every other
+// reading of a CSV must agree with.
+func scanCSVExact(r io.Reader, src string, delim rune, types map[string]frame.Kind) (*csvScan, error) {
+	s, cr, err := scanHeader(r, src, delim, types)
 	if err != nil {
-		return nil, frame.ReadError(src, "header", err)
+		return nil, err
 	}
-	// Go's reader skips blank lines before the header; DuckDB must too.
-	hl, _ := cr.FieldPos(0)
-	s.skip = hl - 1
-	s.names = make([]string, len(header))
-	seen := make(map[string]int, len(header))
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		if !utf8.ValidString(h) {
-			return nil, frame.DataErrorf("%s: header: column %d's name %s", src, i+1, frame.NotUTF8Text(h))
-		}
-		if h == "" {
-			hint := ""
-			if i == len(header)-1 {
-				hint = " (a trailing comma on the header line?)"
-			}
-			return nil, frame.DataErrorf("%s: header: column %d has no name%s: every column needs one", src, i+1, hint)
-		}
-		if j, dup := seen[h]; dup {
-			return nil, frame.DataErrorf("%s: header: column %q appears twice (columns %d and %d): rename one", src, h, j+1, i+1)
-		}
-		seen[h] = i
-		s.names[i] = h
-	}
-	folded := make(map[string]int, len(s.names))
-	for i, h := range s.names {
-		// SQL names ignore case, so the engine cannot hold both.
-		if j, dup := folded[strings.ToLower(h)]; dup {
-			return nil, frame.DataErrorf("%s: header: columns %q and %q (columns %d and %d) differ only in case: rename one", src, s.names[j], h, j+1, i+1)
-		}
-		folded[strings.ToLower(h)] = i
-		if strings.IndexByte(h, '\r') >= 0 {
-			return nil, loneCR(src, fmt.Sprintf("header, column %d", i+1))
-		}
-		if strings.ContainsRune(h, 0) {
-			// SQL identifiers end at a NUL byte.
-			return nil, frame.DataErrorf("%s: header: column %d's name %q has a NUL byte (\\x00) in it: remove it", src, i+1, h)
-		}
-	}
-	s.cols = make([]colScan, len(s.names))
-	for name, k := range types {
-		i, ok := seen[name]
-		if !ok {
-			return nil, fmt.Errorf("%s: types names column %q, which is not in the header (%s)", src, name, strings.Join(s.names, ", "))
-		}
-		s.cols[i].forced, s.cols[i].forceKind = true, k
-	}
-
 	for row := int64(1); ; row++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -203,8 +155,101 @@ func scanCSV(r io.Reader, src string, delim rune, types map[string]frame.Kind) (
 		s.rows = row
 	}
 
-	// Errors in column order, as frame.ReadCSV types one column after
-	// another.
+	return s.finish(src)
+}
+
+// scanHeader reads the byte-order mark, sniffs the delimiter and reads and
+// checks the header, leaving cr at the first data record.
+func scanHeader(r io.Reader, src string, delim rune, types map[string]frame.Kind) (*csvScan, *csv.Reader, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	s := &csvScan{}
+	head, err := br.Peek(3)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, nil, fmt.Errorf("%s: read: %w", src, err)
+	}
+	switch {
+	case bytes.HasPrefix(head, bomUTF8):
+		s.bom = true
+		if _, err := br.Discard(len(bomUTF8)); err != nil {
+			return nil, nil, fmt.Errorf("%s: read: %w", src, err)
+		}
+	case bytes.HasPrefix(head, bomUTF16LE), bytes.HasPrefix(head, bomUTF16BE):
+		return nil, nil, frame.DataErrorf("%s: the file is UTF-16 (it starts with a UTF-16 byte-order mark); re-save it as UTF-8 (in Excel: CSV UTF-8)", src)
+	}
+	if delim == 0 {
+		first, _ := br.Peek(br.Size())
+		delim = sniffDelimiter(first)
+	}
+	s.delim = delim
+	cr := csv.NewReader(br)
+	cr.Comma = delim
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, nil, frame.DataErrorf("%s: empty file: the first line must be a header naming the columns", src)
+	}
+	if err != nil {
+		return nil, nil, frame.ReadError(src, "header", err)
+	}
+	s.dataOffset = cr.InputOffset()
+	if s.bom {
+		s.dataOffset += int64(len(bomUTF8))
+	}
+	// Go's reader skips blank lines before the header; DuckDB must too.
+	hl, _ := cr.FieldPos(0)
+	s.skip = hl - 1
+	s.names = make([]string, len(header))
+	seen := make(map[string]int, len(header))
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		if !utf8.ValidString(h) {
+			return nil, nil, frame.DataErrorf("%s: header: column %d's name %s", src, i+1, frame.NotUTF8Text(h))
+		}
+		if h == "" {
+			hint := ""
+			if i == len(header)-1 {
+				hint = " (a trailing comma on the header line?)"
+			}
+			return nil, nil, frame.DataErrorf("%s: header: column %d has no name%s: every column needs one", src, i+1, hint)
+		}
+		if j, dup := seen[h]; dup {
+			return nil, nil, frame.DataErrorf("%s: header: column %q appears twice (columns %d and %d): rename one", src, h, j+1, i+1)
+		}
+		seen[h] = i
+		s.names[i] = h
+	}
+	folded := make(map[string]int, len(s.names))
+	for i, h := range s.names {
+		// SQL names ignore case, so the engine cannot hold both.
+		if j, dup := folded[strings.ToLower(h)]; dup {
+			return nil, nil, frame.DataErrorf("%s: header: columns %q and %q (columns %d and %d) differ only in case: rename one", src, s.names[j], h, j+1, i+1)
+		}
+		folded[strings.ToLower(h)] = i
+		if strings.IndexByte(h, '\r') >= 0 {
+			return nil, nil, loneCR(src, fmt.Sprintf("header, column %d", i+1))
+		}
+		if strings.ContainsRune(h, 0) {
+			// SQL identifiers end at a NUL byte.
+			return nil, nil, frame.DataErrorf("%s: header: column %d's name %q has a NUL byte (\\x00) in it: remove it", src, i+1, h)
+		}
+	}
+	s.cols = make([]colScan, len(s.names))
+	for name, k := range types {
+		i, ok := seen[name]
+		if !ok {
+			return nil, nil, fmt.Errorf("%s: types names column %q, which is not in the header (%s)", src, name, strings.Join(s.names, ", "))
+		}
+		s.cols[i].forced, s.cols[i].forceKind = true, k
+	}
+
+	return s, cr, nil
+}
+
+// finish turns the columns' issues into the first error, in column order,
+// as frame.ReadCSV types one column after another.
+func (s *csvScan) finish(src string) (*csvScan, error) {
 	for i := range s.cols {
 		c := &s.cols[i]
 		var bad *cellIssue

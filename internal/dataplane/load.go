@@ -42,6 +42,11 @@ type LoadOptions struct {
 	Table string
 	// Types forces the kind of the named columns instead of inferring it.
 	Types map[string]frame.Kind
+	// Lazy makes a CSV table a view over the file instead of a copy in
+	// the engine, once the file has been checked and typed: each query
+	// then reads the file again. It suits one scan (mlpipe validate);
+	// a file only encoding/csv reads alike is still copied.
+	Lazy bool
 }
 
 // ColumnInfo is one column of a loaded table.
@@ -64,7 +69,12 @@ type Table struct {
 	Rows    int64
 	// Format is the format the table was read from.
 	Format Format
+	// view says Name is a view over the source file (LoadOptions.Lazy).
+	view bool
 }
+
+// IsView says the table is a view that reads its file on every query.
+func (t *Table) IsView() bool { return t.view }
 
 // Kinds maps each column name to its kind.
 func (t *Table) Kinds() map[string]frame.Kind {
@@ -110,7 +120,7 @@ func (e *Engine) Load(ctx context.Context, localPath string, opts LoadOptions) (
 		if delim == 0 && strings.EqualFold(filepath.Ext(localPath), ".tsv") {
 			delim = '\t'
 		}
-		return e.loadCSV(ctx, localPath, src, name, delim, opts.Types)
+		return e.loadCSV(ctx, localPath, src, name, delim, opts)
 	case FormatParquet:
 		return e.loadTyped(ctx, localPath, src, name, FormatParquet)
 	case FormatJSONL:
@@ -128,7 +138,11 @@ func (e *Engine) ReadParquetTable(ctx context.Context, parquetPath string, opts 
 
 // Drop removes a loaded table.
 func (e *Engine) Drop(ctx context.Context, t *Table) error {
-	if _, err := e.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+t.Name); err != nil {
+	kind := "TABLE"
+	if t.view {
+		kind = "VIEW"
+	}
+	if _, err := e.db.ExecContext(ctx, "DROP "+kind+" IF EXISTS "+t.Name); err != nil {
 		return fmt.Errorf("dataplane: drop %s: %w", t.Name, err)
 	}
 	return nil

@@ -33,6 +33,9 @@ func (e *Engine) loadTyped(ctx context.Context, path, src, name string, format F
 	t := &Table{Name: Ident(name), Format: format}
 	exprs := make([]string, len(cols))
 	for i, c := range cols {
+		if format == FormatJSONL && strings.EqualFold(c.name, jsonRowCol) {
+			return nil, frame.DataErrorf("%s: column %q is a name mlpipe uses while it reads JSON lines: rename it", src, c.name)
+		}
 		k, ok := kindOf(c.typ)
 		if !ok {
 			return nil, frame.DataErrorf("%s: column %q has type %s, which mlpipe cannot use: make it a number, text or a timestamp", src, c.name, c.typ)
@@ -55,6 +58,13 @@ func (e *Engine) loadTyped(ctx context.Context, path, src, name string, format F
 		t.Columns = append(t.Columns, ColumnInfo{Name: c.name, Kind: k})
 	}
 	q := fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM %s", t.Name, strings.Join(exprs, ", "), from)
+	if format == FormatJSONL {
+		// DuckDB's JSON reader (1.5) hands a table its blocks out of file
+		// order with two threads or more. row_number() OVER () reads the
+		// file on one thread, in order, and sorting by it stores that order.
+		q = fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM (SELECT *, row_number() OVER () AS %s FROM %s) ORDER BY %s",
+			t.Name, strings.Join(exprs, ", "), jsonRowCol, from, jsonRowCol)
+	}
 	if _, err := e.db.ExecContext(ctx, q); err != nil {
 		return nil, frame.DataErrorf("%s: not readable as %s: %v", src, format, err)
 	}
@@ -81,6 +91,10 @@ func (e *Engine) loadTyped(ctx context.Context, path, src, name string, format F
 	}
 	return t, nil
 }
+
+// jsonRowCol numbers a JSON-lines file's rows while it is loaded; a
+// column of the file by that name would clash, which Load refuses.
+const jsonRowCol = "__mlpipe_file_row"
 
 type colType struct{ name, typ string }
 

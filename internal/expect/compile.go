@@ -87,16 +87,15 @@ func (r *runner) compile(i int, e Expectation) *plan {
 		p.nulls = ident(e.ColumnA) + " IS NULL OR " + ident(e.ColumnB) + " IS NULL"
 		p.pred = ident(e.ColumnA) + op + ident(e.ColumnB)
 	case ValuesUnique:
-		// Counted by a grouped query of its own (duplicates): a grouped
-		// aggregate spills to disk past memory_limit, where count(DISTINCT)
-		// in the shared scan would hold every value in memory.
 		p.nulls = c + " IS NULL"
+		r.compileUnique(p)
 	case CompoundUnique:
 		var ors []string
 		for _, col := range e.ColumnList {
 			ors = append(ors, ident(col)+" IS NULL")
 		}
 		p.nulls = strings.Join(ors, " OR ")
+		r.compileUnique(p)
 	case TableRowCountBetween:
 		p.at["v"] = r.agg(count(p.filter))
 	case MinBetween, MaxBetween, MeanBetween, MedianBetween, StdevBetween, SumBetween:

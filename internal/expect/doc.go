@@ -5,8 +5,9 @@
 // completeness and freshness, and a PSI check against a reference profile.
 //
 // A suite is compiled to SQL over a relation of the embedded DuckDB engine
-// (internal/dataplane): every aggregate in one scan, a grouped query per
-// uniqueness check, and samples of unexpected values only for the
+// (internal/dataplane): every aggregate in one scan (uniqueness as a
+// distinct count, with a grouped query only when values repeat, to count
+// every repeated row), and samples of unexpected values only for the
 // expectations that failed. A suite that does not fit the data (a missing
 // column, a type mismatch, a row_condition that does not bind) is refused
 // before any row is read. The Report is in Great Expectations' result

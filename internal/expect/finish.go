@@ -62,7 +62,7 @@ func (p *plan) perRow(res Result, vals []any) (Result, error) {
 	case e.Type == ValuesNotNull:
 		unexpected = missing
 	case e.Type == ValuesUnique || e.Type == CompoundUnique:
-		if unexpected, err = p.duplicates(); err != nil {
+		if unexpected, err = p.duplicates(vals, nonmissing); err != nil {
 			return res, err
 		}
 	default:
@@ -131,18 +131,6 @@ func (p *plan) keys() string {
 		out[i] = ident(c)
 	}
 	return strings.Join(out, ", ")
-}
-
-// duplicates counts every row whose value occurs more than once: as in
-// Great Expectations, each occurrence of a repeated value is unexpected.
-func (p *plan) duplicates() (int64, error) {
-	q := fmt.Sprintf("SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM %s WHERE %s GROUP BY %s HAVING count(*) > 1)",
-		p.r.d.Relation, and(p.filter, "NOT ("+p.nulls+")"), p.keys())
-	v, err := p.r.one(q)
-	if err != nil {
-		return 0, fmt.Errorf("count duplicates: %w", err)
-	}
-	return asInt(v), nil
 }
 
 // sample fetches up to 20 unexpected values, in the data's order.

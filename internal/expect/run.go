@@ -19,6 +19,9 @@ type Data struct {
 	Relation string
 	// Name is what the report calls the data (its URI).
 	Name string
+	// Rows is the relation's row count when the caller knows it (a CSV's
+	// loader counted them); 0 has Evaluate count them when it needs to.
+	Rows int64
 }
 
 // Env is what a run needs beside the data.
@@ -57,9 +60,10 @@ func IsSuiteError(err error) bool {
 
 // Evaluate runs every expectation and check on the data. The aggregates of
 // every expectation are computed in one scan (a single SELECT with a
-// FILTER clause per row_condition); uniqueness takes one grouped query per
-// expectation, and samples of unexpected values are fetched only for
-// expectations that failed, at most 20 each.
+// FILTER clause per row_condition); uniqueness is a distinct count in that
+// scan, with a grouped query only when values repeat; samples of
+// unexpected values are fetched only for expectations that failed, at most
+// 20 each.
 //
 // A suite that does not fit the data returns a *SuiteError before any row
 // is read; other errors are the engine's.
@@ -76,6 +80,9 @@ func Evaluate(ctx context.Context, d Data, exps []Expectation, checks Checks, en
 	}
 	r := &runner{ctx: ctx, d: d, env: env, cols: cols}
 	if err := r.preflight(exps); err != nil {
+		return Report{}, err
+	}
+	if err := r.planUniqueness(exps); err != nil {
 		return Report{}, err
 	}
 	plans := make([]*plan, 0, len(exps))
@@ -148,6 +155,10 @@ type runner struct {
 	env  Env
 	cols []column
 	aggs []string
+	// uniqueParts is how many hash partitions a uniqueness check counts
+	// its duplicates in, one query each; 0 counts distinct values in the
+	// shared scan (uniqueness.go).
+	uniqueParts int
 }
 
 // agg adds an aggregate to the scan and returns its position.

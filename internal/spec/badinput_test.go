@@ -126,7 +126,7 @@ func TestLoadRefusesAbsurdValuesNamingTheBound(t *testing.T) {
 		{"stages.model_training.timeout=1ms", "stages.model_training.timeout 1ms is outside 1s to 30d: it bounds one attempt of the stage's work"},
 		{"stages.model_training.timeout=900d", "stages.model_training.timeout 900d is outside 1s to 30d"},
 		{"stages.model_training.heartbeat=500ms", "stages.model_training.heartbeat 500ms is below the minimum of 2s"},
-		{"stages.data_ingestion.heartbeat=1m", "stages.data_ingestion.heartbeat applies to model_training only"},
+		{"stages.model_deployment.heartbeat=1m", "stages.model_deployment.heartbeat does not apply to the deployment stage"},
 	}
 	path := copyExample(t)
 	for _, c := range cases {

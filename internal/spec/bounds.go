@@ -42,6 +42,16 @@ const (
 	MinHeartbeat = Duration(2 * time.Second)
 )
 
+// A rollout's runs continue as new at DefaultContinueAsNewAt history events
+// unless deployment.continue_as_new_at says otherwise: well below the
+// 10,240 events at which Temporal starts warning, and above what one hold's
+// analysis and routing cost.
+const (
+	DefaultContinueAsNewAt = 2_000
+	MinContinueAsNewAt     = 100
+	MaxContinueAsNewAt     = 10_000
+)
+
 // checkBounds refuses values beyond the bounds above.
 func (p *Pipeline) checkBounds(probs *problems) {
 	p.checkModelBounds("hyperparameters", p.Hyperparameters, probs)
@@ -74,13 +84,16 @@ func (p *Pipeline) checkBounds(probs *problems) {
 		if st.Retries > MaxStageRetries {
 			probs.add("%s.retries %d is above the maximum of %d attempts", where, st.Retries, MaxStageRetries)
 		}
+		if st.Cache != nil && st.KindOrName() == KindDeployment {
+			probs.add("%s.cache: the deployment stage is never cached (its gate and approval run every time); remove it", where)
+		}
 		switch {
 		case st.Heartbeat < 0:
 			probs.add("%s.heartbeat must not be negative", where)
-		case st.Heartbeat > 0 && st.KindOrName() != KindTraining:
-			probs.add("%s.heartbeat applies to model_training only (the other stages do not heartbeat); remove it", where)
+		case st.Heartbeat > 0 && st.KindOrName() == KindDeployment:
+			probs.add("%s.heartbeat does not apply to the deployment stage (it does not heartbeat); remove it", where)
 		case st.Heartbeat > 0 && st.Heartbeat < MinHeartbeat:
-			probs.add("%s.heartbeat %s is below the minimum of %s: training heartbeats once a second", where, st.Heartbeat.Text(), MinHeartbeat.Text())
+			probs.add("%s.heartbeat %s is below the minimum of %s: stages heartbeat once a second", where, st.Heartbeat.Text(), MinHeartbeat.Text())
 		case st.Heartbeat > 0 && st.Timeout > 0 && st.Heartbeat > st.Timeout:
 			probs.add("%s.heartbeat %s is longer than its timeout %s; make it shorter", where, st.Heartbeat.Text(), st.Timeout.Text())
 		}

@@ -50,6 +50,16 @@ type Pipeline struct {
 	// retraining they may start.
 	Monitoring *Monitoring `json:"monitoring,omitempty" yaml:"monitoring"`
 
+	// Cache is the stage cache's switch. Left out, ingestion, validation
+	// and feature engineering take a result recorded for the same inputs
+	// and config instead of recomputing; true adds training (when its seed
+	// is fixed) and evaluation; false turns every read off. Every stage
+	// records its result whatever it says, so a resumed run finds it.
+	Cache *bool `json:"cache,omitempty" yaml:"cache"`
+	// Resume is set on a run `mlpipe run --resume` started in place of a
+	// failed one: every stage then reads the cache (JSON only).
+	Resume *Resume `json:"resume,omitempty" yaml:"-"`
+
 	// Trigger is set on a run the closed loop started for an alert.
 	Trigger *Trigger `json:"trigger,omitempty" yaml:"-"`
 
@@ -165,6 +175,12 @@ type Deployment struct {
 	Window Duration `json:"window,omitempty" yaml:"window"`
 	// ApproveSwitch makes a person approve a shadow's switch.
 	ApproveSwitch bool `json:"approve_switch,omitempty" yaml:"approve_switch"`
+	// ContinueAsNewAt is the history length (events) at which a canary or
+	// shadow hands its state to a new run of the same workflow ID
+	// (default DefaultContinueAsNewAt, MinContinueAsNewAt to
+	// MaxContinueAsNewAt), so that a long rollout analysed often never
+	// nears Temporal's history limits.
+	ContinueAsNewAt int `json:"continue_as_new_at,omitempty" yaml:"continue_as_new_at"`
 }
 
 // CanaryStep is one traffic weight and how long it holds.

@@ -58,6 +58,9 @@ type Stage struct {
 	// Import makes model_training take a registered version instead of
 	// training one (see Import).
 	Import *Import `json:"import,omitempty" yaml:"import"`
+	// Cache overrides the pipeline's `cache:` for this stage (see
+	// Pipeline.Cache); deployment is never cached.
+	Cache *bool `json:"cache,omitempty" yaml:"cache"`
 }
 
 // KindOrName is the stage's kind, defaulting to its name.
@@ -97,7 +100,7 @@ func (s *Stages) UnmarshalYAML(n *yaml.Node) error {
 // stageKeys are the keys a stage accepts. Node.Decode is not strict, so
 // they are checked here: a typo such as `gates:` must not silently drop the
 // deployment gate.
-var stageKeys = []string{"kind", "inputs", "outputs", "checks", "params", "gate", "timeout", "retries", "heartbeat", "import"}
+var stageKeys = []string{"kind", "inputs", "outputs", "checks", "params", "gate", "timeout", "retries", "heartbeat", "import", "cache"}
 
 func checkStageKeys(name string, v *yaml.Node) error {
 	if v.Kind != yaml.MappingNode {

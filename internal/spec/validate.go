@@ -209,6 +209,10 @@ func (p *Pipeline) checkDeployment(probs *problems) {
 		probs.add("deployment.strategy %q: use one of %s", d.Strategy, strings.Join(Strategies, ", "))
 		return
 	}
+	if n := d.ContinueAsNewAt; n != 0 && (n < MinContinueAsNewAt || n > MaxContinueAsNewAt) {
+		probs.add("deployment.continue_as_new_at %d is outside %d to %d events: it is the history length at which a rollout hands over to a new run (leave it out for the default %d)",
+			n, MinContinueAsNewAt, MaxContinueAsNewAt, DefaultContinueAsNewAt)
+	}
 	if d.Strategy == StrategyDirect {
 		return
 	}

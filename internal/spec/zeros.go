@@ -43,6 +43,7 @@ var defaultedZeros = []defaultedZero{
 	{"deployment.failure_limit", "give how many failed analyses in a row roll back (at least 1), or leave failure_limit out for the default 2"},
 	{"deployment.mirror", "give the percentage of requests to mirror (above 0, at most 100), or leave mirror out for the default 100"},
 	{"deployment.window", "give how long the shadow runs, such as 24h, or leave window out for the default 24h"},
+	{"deployment.continue_as_new_at", "give the history length (100 to 10000 events) at which a rollout hands over to a new run, or leave continue_as_new_at out for the default 2000"},
 	// test_size 0 means no held-out split, which only data.test_source
 	// can make up for; Validate decides.
 	{pathTestSize, ""},

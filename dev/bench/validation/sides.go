@@ -22,19 +22,20 @@ func runMlpipe(path, memory string, parquet bool) error {
 	}
 	defer eng.Close()
 	// Parquet is scanned where it lies, as the validation stage does with
-	// the Parquet ingestion stored; a CSV is loaded by mlpipe's rules, as
-	// mlpipe validate does.
+	// the Parquet ingestion stored; a CSV is typed by mlpipe's rules and
+	// validated through a view of the file, as mlpipe validate does.
 	rel := "read_parquet(" + dataplane.Quote(path) + ")"
+	var rows int64
 	if !parquet {
-		t, err := eng.Load(ctx, path, dataplane.LoadOptions{})
+		t, err := eng.Load(ctx, path, dataplane.LoadOptions{Lazy: true})
 		if err != nil {
 			return err
 		}
-		rel = t.Name
+		rel, rows = t.Name, t.Rows
 	}
 	exps, checks := suite()
 	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
-	rep, err := expect.Evaluate(ctx, expect.Data{DB: eng.DB(), Relation: rel, Name: path}, exps, checks, expect.Env{Now: now})
+	rep, err := expect.Evaluate(ctx, expect.Data{DB: eng.DB(), Relation: rel, Name: path, Rows: rows}, exps, checks, expect.Env{Now: now})
 	if err != nil {
 		return err
 	}
