@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,7 +222,8 @@ validation:
 // stdout and stderr together, and its exit code.
 func dpxRun(t *testing.T, bin string, args ...string) (stdout, all string, code int) {
 	t.Helper()
-	var out, both bytes.Buffer
+	var out bytes.Buffer
+	var both dpxLockedBuffer // stdout's and stderr's copiers both write it
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(&out, &both), &both
 	err := cmd.Run()
@@ -230,6 +232,24 @@ func dpxRun(t *testing.T, bin string, args ...string) (stdout, all string, code 
 	}
 	require.NoError(t, err, "%s", both.String())
 	return out.String(), both.String(), 0
+}
+
+// dpxLockedBuffer is a buffer two goroutines may write.
+type dpxLockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *dpxLockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *dpxLockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // `mlpipe validate` straight on a CSV reads it through a view of the file
