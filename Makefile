@@ -101,7 +101,7 @@ lint: deps $(BIN)/staticcheck $(BIN)/workflowcheck $(BIN)/errcheck
 # integration tests against a real Temporal dev server and a real S3 server
 # (versitygw), which the tests start and stop themselves.
 test: deps tools build lint
-	OMP_WAIT_POLICY=passive go test -race -count=1 -timeout 20m ./...
+	OMP_WAIT_POLICY=passive go test -race -count=1 -timeout 30m ./...
 	# The drift simulations (500 seeded windows per size) are arithmetic and
 	# ten times slower under the race detector, so they run without it.
 	go test -count=1 -run 'TestFalseAlarmRate|TestPower|TestVerdictDoesNotFlipWithN' ./internal/drift
@@ -130,6 +130,7 @@ fuzz: deps
 	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/spec
 	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/dataplane
 	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzPredictRequest -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/serving
+	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzMfaInputs -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/inferlog
 
 clean:
 	rm -rf bin .mlpipe

@@ -247,6 +247,10 @@ func (a *Activities) putJSON(ctx context.Context, key string, v any) (artifact.R
 	return ref, nil
 }
 
+// readParts reads a Parquet dataset's parts column by column; tests swap
+// in the row reader to show both give the same bytes.
+var readParts = (*dataplane.Engine).ReadColumnParts
+
 // featureData is a stored dataset split for the feature stage: part 0
 // holds the training rows (only the columns the spec uses hold values),
 // part 1 the held-out rows (every column, for test_raw.csv).
@@ -302,7 +306,7 @@ func (d *featureData) split(ctx context.Context, s features.Spec, holdOut bool) 
 	checked := func(name string, _ frame.Kind) bool {
 		return name == s.Target || slices.ContainsFunc(s.Columns, func(c features.ColumnSpec) bool { return c.Column == name })
 	}
-	parts, err := d.eng.ReadFrameParts(ctx, d.local, nil, []dataplane.Keep{checked})
+	parts, err := readParts(d.eng, ctx, d.local, nil, []dataplane.Keep{checked})
 	if err != nil {
 		return dataError("read dataset", err)
 	}
@@ -334,7 +338,7 @@ func (d *featureData) part(ctx context.Context, p int) (*frame.Frame, error) {
 			part[i] = 0
 		}
 	}
-	parts, err := d.eng.ReadFrameParts(ctx, d.local, part, []dataplane.Keep{d.keep[p]})
+	parts, err := readParts(d.eng, ctx, d.local, part, []dataplane.Keep{d.keep[p]})
 	if err != nil {
 		return nil, dataError("read dataset", err)
 	}

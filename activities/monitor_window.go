@@ -18,16 +18,16 @@ const LateLabels = 7 * 24 * time.Hour
 
 // openWindow loads the model's logged predictions made in [from, to), the
 // feedback received then, and the predictions of the LateLabels before
-// (for late labels) into eng, and counts them.
-func openWindow(ctx context.Context, store artifact.Store, eng *dataplane.Engine, model string, from, to time.Time) (monitor.Traffic, error) {
-	w, err := inferlog.Read(ctx, store, eng, inferlog.Query{Model: model, From: from, To: to, KeysFrom: from.Add(-LateLabels), Requests: true})
+// (for late labels) into eng, counts them, and parses their input rows.
+func openWindow(ctx context.Context, store artifact.Store, eng *dataplane.Engine, model string, from, to time.Time) (monitor.Traffic, *inferlog.Inputs, error) {
+	w, err := inferlog.Read(ctx, store, eng, inferlog.Query{Model: model, From: from, To: to, KeysFrom: from.Add(-LateLabels), Requests: true, ParseInputs: true})
 	if err != nil {
-		return monitor.Traffic{}, err
+		return monitor.Traffic{}, nil, err
 	}
 	return monitor.Traffic{
 		Predictions: w.Predictions, Feedback: w.Feedback, Joined: w.Joined,
 		UnknownFeedback: w.UnknownFeedback, Skipped: w.Skipped,
-	}, nil
+	}, w.Inputs, nil
 }
 
 // AnalyzeLog is the analysis AnalyzeWindow runs, without Temporal: it
@@ -43,11 +43,11 @@ func AnalyzeLog(ctx context.Context, store artifact.Store, in monitor.Input, sna
 		return err
 	}
 	defer eng.Close()
-	traffic, err := openWindow(ctx, store, eng, in.Model, in.From, in.To)
+	traffic, inputs, err := openWindow(ctx, store, eng, in.Model, in.From, in.To)
 	if err != nil {
 		return fmt.Errorf("read the inference log of %s from %s to %s: %w", in.Model, in.From.Format(time.RFC3339), in.To.Format(time.RFC3339), err)
 	}
-	snap.Traffic = traffic
+	snap.Traffic, in.Inputs = traffic, inputs
 	progress("analysing the window")
 	if err := monitor.Analyze(ctx, eng.DB(), in, snap); err != nil {
 		return fmt.Errorf("analyse %s from %s to %s: %w", in.Model, in.From.Format(time.RFC3339), in.To.Format(time.RFC3339), err)

@@ -325,6 +325,13 @@ func chxKillMidValidation(t *testing.T, b *chxBuild) {
 	require.True(t, s.chxValidating(id, first), "validation finished before the worker was stopped: generate more rows")
 	require.NoError(t, first.cmd.Process.Signal(syscall.SIGKILL))
 	_ = first.cmd.Wait()
+	// A temp file an older crash left: the next worker removes it when it
+	// starts, and only what is older than artifact.StaleTempAge.
+	stale := filepath.Join(s.tmp, "artifacts", "datasets", ".mlpipe-tmp-chx-stale")
+	require.NoError(t, os.MkdirAll(filepath.Dir(stale), 0o755))
+	require.NoError(t, os.WriteFile(stale, []byte("half a file"), 0o644))
+	long := time.Now().Add(-2 * artifact.StaleTempAge)
+	require.NoError(t, os.Chtimes(stale, long, long))
 	second := chxWorker(t, bin, "cpu")
 
 	st := s.waitForState(id, workflows.StateWaiting)
@@ -354,6 +361,7 @@ func chxKillMidValidation(t *testing.T, b *chxBuild) {
 		}
 	}
 	chxWholeFiles(t, filepath.Join(s.tmp, "artifacts"))
+	assert.NoFileExists(t, stale, "the restarted worker removed the stale temp file")
 
 	out, code = s.mlpipe("approve", id, "--as", "alice")
 	require.Equal(t, 0, code, out)

@@ -234,7 +234,8 @@ func rolloutOutcome(state string) bool {
 }
 
 // endedRollout is the answer for a rollout that ended where the query
-// cannot say how: its outcome, or the failure that ended it without one.
+// cannot say how: its outcome, or the failure that ended it without one,
+// and what its pipeline did about it.
 func endedRollout(ctx context.Context, c client.Client, id string, status enumspb.WorkflowExecutionStatus) error {
 	var res workflows.RolloutResult
 	err := c.GetWorkflow(ctx, id, "").Get(ctx, &res)
@@ -245,10 +246,49 @@ func endedRollout(ctx context.Context, c client.Client, id string, status enumsp
 		return &exitError{code: exitNotDeployed, msg: fmt.Sprintf("rollout %s ended %s: %s", id, res.Outcome, res.Reason)}
 	}
 	how := strings.ToLower(strings.TrimPrefix(status.String(), "WORKFLOW_EXECUTION_STATUS_"))
+	msg := fmt.Sprintf("rollout %s ended (%s) without an outcome", id, how)
 	if err != nil {
-		return fmt.Errorf("rollout %s ended (%s) without an outcome: %s", id, how, rootCause(err))
+		msg += ": " + rootCause(err)
 	}
-	return fmt.Errorf("rollout %s ended (%s) without an outcome; see temporal workflow show -w %s", id, how, id)
+	if parent, done := parentCompensation(ctx, c, id); parent != "" {
+		msg += "; " + parent
+		if done {
+			return &exitError{code: exitNotDeployed, msg: msg}
+		}
+		return errors.New(msg)
+	}
+	if err != nil {
+		return errors.New(msg)
+	}
+	return fmt.Errorf("%s; see temporal workflow show -w %s", msg, id)
+}
+
+// parentCompensation says what the pipeline that started rollout id did
+// once the rollout ended without concluding: it rolls the candidate back
+// itself (done is true once it has). Empty when the rollout has no
+// pipeline, or the pipeline cannot be asked.
+func parentCompensation(ctx context.Context, c client.Client, id string) (line string, done bool) {
+	d, err := c.DescribeWorkflow(ctx, id, "")
+	if err != nil {
+		return "", false
+	}
+	parent := d.RawResponse.GetWorkflowExecutionInfo().GetParentExecution().GetWorkflowId()
+	if parent == "" {
+		return "", false
+	}
+	st, err := queryStatus(ctx, c, parent)
+	if err != nil {
+		return "", false
+	}
+	r := st.Result
+	switch {
+	case r == nil:
+		return fmt.Sprintf("its pipeline %s: %s (mlpipe status %s)", parent, st.State, parent), false
+	case r.Outcome == workflows.OutcomeRolledBack && r.Rollout != nil && r.Rollout.WorkflowID == id:
+		return fmt.Sprintf("its pipeline %s rolled the candidate back: %s", parent, r.Reason), true
+	default:
+		return fmt.Sprintf("its pipeline %s ended %s: %s (mlpipe status %s)", parent, r.Outcome, r.Reason, parent), false
+	}
 }
 
 // parentRunning says whether id is the rollout ID of a pipeline that is

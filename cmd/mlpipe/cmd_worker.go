@@ -5,6 +5,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/mlpipe/mlpipe/internal/artifact"
 	"github.com/mlpipe/mlpipe/internal/config"
 	"github.com/mlpipe/mlpipe/internal/gbt"
 	"github.com/mlpipe/mlpipe/workers"
@@ -30,6 +31,7 @@ func (m *Main) worker(ctx context.Context, args []string) error {
 		return err
 	}
 	acts.TreeDevice = *treeDevice
+	artifact.SweepTempsInBackground(ctx, acts.Store, m.Logger)
 	var mh client.MetricsHandler
 	if *metricsAddr != "" {
 		if mh, _, err = workers.MetricsEndpoint(ctx, *metricsAddr, m.Logger); err != nil {

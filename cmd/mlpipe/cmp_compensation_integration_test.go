@@ -86,6 +86,13 @@ func TestCmpTerminatedCanaryIsRolledBackByThePipeline(t *testing.T) {
 	assert.Contains(t, out, "was terminated before it concluded")
 	assert.Contains(t, out, "the pipeline rolled version 2 back")
 
+	// The rollout itself has no outcome; its status says what the
+	// pipeline did.
+	out, code = s.mlpipe("rollout", "status", child)
+	assert.Equal(t, exitNotDeployed, code, out)
+	assert.Contains(t, out, "rollout "+child+" ended (terminated) without an outcome")
+	assert.Contains(t, out, "its pipeline "+id+" rolled the candidate back: the canary rollout of churn-classifier version 2")
+
 	if dir := os.Getenv("MLPIPE_RECORD_COMPENSATION_HISTORY"); dir != "" {
 		hist := s.temporal("workflow", "show", "-w", id, "-o", "json")
 		// The marker's change ID, as the JSON history holds its payload.
@@ -93,4 +100,91 @@ func TestCmpTerminatedCanaryIsRolledBackByThePipeline(t *testing.T) {
 		require.True(t, strings.Contains(hist, marker), "the history holds the version marker")
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "churn_v3_compensated_rolled_back.json"), []byte(hist), 0o644))
 	}
+}
+
+// A shadow rollout terminated mid-window is rolled back by its pipeline
+// too: the gateway mirrors nothing to the candidate any more.
+func TestCmpTerminatedShadowIsRolledBackByThePipeline(t *testing.T) {
+	s := startStack(t)
+	s.deployFirstVersion(t)
+	ctx := context.Background()
+	const id = "cmp-shadow"
+	child := workflows.RolloutID(id, "shadow")
+	out, code := s.mlpipe("run", "-f", filepath.Join(s.specDir, "pipeline.yaml"), "--id", id, "--detach",
+		"--set", "deployment.strategy=shadow", "--set", "deployment.mirror=100", "--set", "deployment.window=10m",
+		"--set", "deployment.steps=[]", "--set", "deployment.analysis_interval=1m")
+	require.Equal(t, exitOK, code, out)
+	s.waitForState(id, workflows.StateWaiting)
+	out, code = s.mlpipe("approve", id, "--as", "bob")
+	require.Equal(t, exitOK, code, out)
+
+	gw := routing.Client{BaseURL: s.gateway, Token: "test-admin-token"}
+	require.Eventually(t, func() bool {
+		rt, err := gw.Routing(ctx, "churn-classifier")
+		return err == nil && rt.Mode == routing.ModeShadow && rt.Candidate == 2
+	}, 2*time.Minute, 200*time.Millisecond, "the shadow's mirror reaches the gateway")
+
+	s.temporal("workflow", "terminate", "-w", child, "--reason", "operator ended a stuck shadow")
+
+	st := s.waitForState(id, workflows.OutcomeRolledBack)
+	require.NotNil(t, st.Result)
+	assert.Contains(t, st.Result.Reason, "the shadow rollout of churn-classifier version 2 (workflow "+child+") was terminated before it concluded")
+	assert.Contains(t, st.Result.Reason, "the pipeline rolled version 2 back: the gateway mirrors no traffic to it and production is unchanged")
+	rt, err := gw.Routing(ctx, "churn-classifier")
+	require.NoError(t, err)
+	assert.Equal(t, routing.ModeNone, rt.Mode, "nothing is mirrored to the candidate")
+	aliases, err := gateRegistry(t).Aliases(ctx, "churn-classifier")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{registry.AliasProduction: 1}, aliases)
+}
+
+// When the gateway refuses the pipeline's rollback (here: it was
+// restarted with another admin token), the pipeline fails with
+// RolloutNotRolledBack and says how to take the candidate out by hand;
+// it does not claim a rollback that did not happen.
+func TestCmpRollbackTheGatewayRefusesFailsThePipelineNamingTheFix(t *testing.T) {
+	s := startStack(t)
+	s.deployFirstVersion(t)
+	ctx := context.Background()
+	const id = "cmp-refused"
+	child := workflows.RolloutID(id, "canary")
+	out, code := s.mlpipe("run", "-f", filepath.Join(s.specDir, "pipeline.yaml"), "--id", id, "--detach",
+		"--set", "deployment.steps=[{weight: 40, hold: 10m}]", "--set", "deployment.analysis_interval=1m")
+	require.Equal(t, exitOK, code, out)
+	s.waitForState(id, workflows.StateWaiting)
+	out, code = s.mlpipe("approve", id, "--as", "bob")
+	require.Equal(t, exitOK, code, out)
+	gw := routing.Client{BaseURL: s.gateway, Token: "test-admin-token"}
+	require.Eventually(t, func() bool {
+		rt, err := gw.Routing(ctx, "churn-classifier")
+		return err == nil && rt.Mode == routing.ModeCanary
+	}, 2*time.Minute, 200*time.Millisecond, "the canary's split reaches the gateway")
+
+	// The same gateway address, now with a token the workers do not hold.
+	s.stopGateway()
+	t.Setenv("MLPIPE_ADMIN_TOKEN", "rotated-token")
+	addr := strings.TrimPrefix(s.gateway, "http://")
+	// stopGateway waited for the listener to close: the port is free.
+	require.Equal(t, addr, s.startGateway(addr))
+
+	s.temporal("workflow", "terminate", "-w", child, "--reason", "operator ended a stuck canary")
+
+	st := s.waitForState(id, workflows.StateFailed)
+	out, _ = s.mlpipe("status", id)
+	for _, want := range []string{
+		"the canary rollout of churn-classifier version 2 (workflow " + child + ") was terminated before it concluded",
+		"rolling version 2 back failed",
+		"refused the admin token (401 Unauthorized): set MLPIPE_ADMIN_TOKEN on the workers",
+		`PUT {"mode": "none"} to ` + s.gateway + "/admin/models/churn-classifier/routing",
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.NotContains(t, out, "the pipeline rolled version 2 back", "no rollback is claimed: %+v", st.Stages)
+	aliases, err := gateRegistry(t).Aliases(ctx, "churn-classifier")
+	require.NoError(t, err)
+	assert.Equal(t, 1, aliases[registry.AliasProduction], "production is unchanged")
+
+	out, code = s.mlpipe("rollout", "status", child)
+	assert.NotEqual(t, exitOK, code, out)
+	assert.Contains(t, out, "its pipeline "+id+": failed")
 }

@@ -90,6 +90,7 @@ func runGateway(ctx context.Context, s config.Settings, addr string, logger *slo
 	if err != nil {
 		return fmt.Errorf("artifact store %s: %w", s.Artifacts, err)
 	}
+	artifact.SweepTempsInBackground(ctx, store, logger)
 	opts := serving.Options{RefreshInterval: s.Refresh, Logger: logger, AdminToken: s.AdminToken,
 		InferenceLog: inferlog.WriterOptions{Store: store}}
 	for _, t := range tune {

@@ -6,9 +6,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -139,6 +141,18 @@ func TestKilledWriterPublishesNoPartialArtifact(t *testing.T) {
 					_, err = s.Get(ctx, crashKey)
 					assert.ErrorIs(t, err, artifact.ErrNotFound)
 				}
+				if backend == "file" {
+					// What the dead writer left is only a temp file, which
+					// the sweep that workers and gateways run at start removes.
+					assert.NotEmpty(t, tempFiles(t, location), "the killed writer died mid-write")
+					n, err := artifact.SweepTemps(ctx, s, 0)
+					require.NoError(t, err)
+					assert.Positive(t, n)
+					assert.Empty(t, tempFiles(t, location), "no temp file is left after the sweep")
+					after, err := s.List(ctx, "")
+					require.NoError(t, err)
+					assert.Equal(t, keys, after, "the sweep removes no object")
+				}
 				_, err = s.Create(ctx, "models/m/next.json", strings.NewReader("{}"), "application/json")
 				require.NoError(t, err, "the store still takes writes")
 				if op == "create" {
@@ -197,4 +211,18 @@ func stallingProxy(t *testing.T, target string, limit int64) (string, <-chan str
 		}
 	}()
 	return "http://" + ln.Addr().String(), stalled
+}
+
+// tempFiles lists the in-flight temp files under dir.
+func tempFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), ".mlpipe-tmp-") {
+			out = append(out, p)
+		}
+		return err
+	})
+	require.NoError(t, err)
+	return out
 }

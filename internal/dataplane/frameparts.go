@@ -88,21 +88,9 @@ func (e *Engine) readParts(ctx context.Context, rel relation, src string, cols [
 	if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM "+rel.from).Scan(&n); err != nil {
 		return nil, frame.DataErrorf("%s: not readable as parquet: %v", src, err)
 	}
-	if part != nil && int64(len(part)) != n {
-		return nil, fmt.Errorf("%s: %d rows, but %d are assigned to parts", src, n, len(part))
-	}
-	sizes := make([]int, len(keep))
-	if part == nil {
-		sizes[0] = int(n)
-	} else {
-		for _, p := range part {
-			if p >= 0 {
-				if int(p) >= len(keep) {
-					return nil, fmt.Errorf("%s: part %d of %d", src, p, len(keep))
-				}
-				sizes[p]++
-			}
-		}
+	sizes, err := partSizes(src, n, part, len(keep))
+	if err != nil {
+		return nil, err
 	}
 	kinds := make([]frame.Kind, len(cols))
 	exprs := make([]string, len(cols))
@@ -291,4 +279,26 @@ func missing(shared, col *frame.Column, m int) *frame.Column {
 		col.Times = shared.Times
 	}
 	return col
+}
+
+// partSizes counts the rows of each of parts parts that part assigns the
+// n rows of src to (nil: every row to part 0; a negative entry: none).
+func partSizes(src string, n int64, part []int8, parts int) ([]int, error) {
+	if part != nil && int64(len(part)) != n {
+		return nil, fmt.Errorf("%s: %d rows, but %d are assigned to parts", src, n, len(part))
+	}
+	sizes := make([]int, parts)
+	if part == nil {
+		sizes[0] = int(n)
+		return sizes, nil
+	}
+	for _, p := range part {
+		if p >= 0 {
+			if int(p) >= parts {
+				return nil, fmt.Errorf("%s: part %d of %d", src, p, parts)
+			}
+			sizes[p]++
+		}
+	}
+	return sizes, nil
 }

@@ -14,17 +14,9 @@ import (
 // reference column ref. nulls counts the window's nulls, which are not in
 // cur. cur is not modified.
 func Categorical(ref *profile.Column, cur []string, nulls int, cfg Config) Result {
-	r := Result{Kind: "categorical", Test: "chi2", Effect: "max_share_change", PValue: 1, Nulls: int64(nulls)}
-	if ref != nil {
-		r.Column, r.ReferenceCount = strings.ToValidUTF8(ref.Name, "\uFFFD"), ref.Count
-	}
-	switch {
-	case ref == nil:
-		return skip(r, "no reference column")
-	case ref.Kind != "" && ref.Kind != "string":
-		return skip(r, fmt.Sprintf("reference column %q is a %s column; categorical drift needs a string column", ref.Name, ref.Kind))
-	case len(ref.Categories) == 0 && ref.OtherCount == 0:
-		return skip(r, fmt.Sprintf("reference column %q has no categories", ref.Name))
+	r, ok := categoricalStart(ref, nulls)
+	if !ok {
+		return r
 	}
 	r.Count = int64(len(cur))
 	if len(cur) == 0 {
@@ -48,6 +40,64 @@ func Categorical(ref *profile.Column, cur []string, nulls int, cfg Config) Resul
 			}
 		}
 		curCounts[i]++
+	}
+	slices.Sort(st.UnseenValues)
+	return categoricalCounts(r, labels, refCounts, curCounts, st, cfg)
+}
+
+// categoricalStart is a categorical Result for ref before the window is
+// counted; false when ref cannot be compared against, with the result
+// saying why.
+func categoricalStart(ref *profile.Column, nulls int) (Result, bool) {
+	r := Result{Kind: "categorical", Test: "chi2", Effect: "max_share_change", PValue: 1, Nulls: int64(nulls)}
+	if ref != nil {
+		r.Column, r.ReferenceCount = strings.ToValidUTF8(ref.Name, "\uFFFD"), ref.Count
+	}
+	switch {
+	case ref == nil:
+		return skip(r, "no reference column"), false
+	case ref.Kind != "" && ref.Kind != "string":
+		return skip(r, fmt.Sprintf("reference column %q is a %s column; categorical drift needs a string column", ref.Name, ref.Kind)), false
+	case len(ref.Categories) == 0 && ref.OtherCount == 0:
+		return skip(r, fmt.Sprintf("reference column %q has no categories", ref.Name)), false
+	}
+	return r, true
+}
+
+// CategoricalCounts is Categorical of a window given as its distinct
+// values and how often each occurs: the same result as Categorical of
+// values[i] repeated counts[i] times, in that order, without the repeats.
+func CategoricalCounts(ref *profile.Column, values []string, counts []int64, nulls int, cfg Config) Result {
+	r, ok := categoricalStart(ref, nulls)
+	if !ok {
+		return r
+	}
+	for _, n := range counts {
+		r.Count += n
+	}
+	if r.Count == 0 {
+		return skip(r, "no values in the window")
+	}
+	labels, refCounts, hasOther := categoricalBins(ref)
+	k := len(labels) - 1
+	lookup := categoryLookup(ref.Categories)
+	curCounts := make([]int64, k+1)
+	st := &CategoricalStats{}
+	for j, v := range values {
+		if counts[j] == 0 {
+			continue
+		}
+		i, ok := lookup(v)
+		if !ok {
+			i = k
+			if !hasOther {
+				st.Unseen += counts[j]
+				if u := strings.ToValidUTF8(v, "\uFFFD"); len(st.UnseenValues) < MaxUnseenValues && !slices.Contains(st.UnseenValues, u) {
+					st.UnseenValues = append(st.UnseenValues, u)
+				}
+			}
+		}
+		curCounts[i] += counts[j]
 	}
 	slices.Sort(st.UnseenValues)
 	return categoricalCounts(r, labels, refCounts, curCounts, st, cfg)

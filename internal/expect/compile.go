@@ -17,6 +17,12 @@ type plan struct {
 	at     map[string]int // named aggregates' positions in the scan
 	pred   string         // per-row: the SQL that holds for an expected, non-missing row
 	nulls  string         // per-row: the SQL that holds for a missing row
+	// keyCols and keyWhere are a keyed expectation's keys and the rows
+	// they are counted over; parts is how many hash partitions it counted
+	// in, 1 for none (uniqueness.go).
+	keyCols  []string
+	keyWhere string
+	parts    int
 }
 
 // ident makes name a SQL identifier.
@@ -88,25 +94,22 @@ func (r *runner) compile(i int, e Expectation) *plan {
 		p.pred = ident(e.ColumnA) + op + ident(e.ColumnB)
 	case ValuesUnique:
 		p.nulls = c + " IS NULL"
-		r.compileUnique(p)
+		r.compileKeys(p)
 	case CompoundUnique:
 		var ors []string
 		for _, col := range e.ColumnList {
 			ors = append(ors, ident(col)+" IS NULL")
 		}
 		p.nulls = strings.Join(ors, " OR ")
-		r.compileUnique(p)
+		r.compileKeys(p)
 	case TableRowCountBetween:
 		p.at["v"] = r.agg(count(p.filter))
 	case MinBetween, MaxBetween, MeanBetween, MedianBetween, StdevBetween, SumBetween:
 		fn := map[string]string{MinBetween: "min", MaxBetween: "max", MeanBetween: "avg",
 			MedianBetween: "median", StdevBetween: "stddev_samp", SumBetween: "sum"}[e.Type]
 		p.at["v"] = r.agg("CAST(" + filtered(fn+"("+c+")", p.filter) + " AS DOUBLE)")
-	case ProportionUniqueBetwen:
-		p.at["distinct"] = r.agg(filtered("count(DISTINCT "+c+")", p.filter))
-		p.at["nonnull"] = r.agg(filtered("count("+c+")", p.filter))
-	case DistinctValuesInSet:
-		p.at["outside"] = r.agg(filtered("count(DISTINCT "+c+")", and(p.filter, "NOT ("+r.inSet(e)+")")))
+	case ProportionUniqueBetwen, DistinctValuesInSet:
+		r.compileKeys(p)
 	case PSILessThan:
 		r.compilePSI(p)
 	}

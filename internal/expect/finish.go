@@ -33,19 +33,10 @@ func (p *plan) finish(vals []any) (Result, error) {
 	if v, ok := p.at["v"]; ok {
 		return p.aggregate(res, vals[v]), nil
 	}
-	if _, ok := p.at["distinct"]; ok && e.Type == ProportionUniqueBetwen {
-		distinct, nonnull := asInt(vals[p.at["distinct"]]), asInt(vals[p.at["nonnull"]])
-		if nonnull == 0 {
-			res.Message = "no non-null values"
-			return res, nil
-		}
-		prop := float64(distinct) / float64(nonnull)
-		res.Success = within(prop, e)
-		res.Result.ObservedValue = prop
-		res.Message = fmt.Sprintf("%d distinct of %d non-null values: %s %s", distinct, nonnull, fmtFrac(prop), boundsText(res.Success, e))
-		return res, nil
-	}
-	if _, ok := p.at["outside"]; ok {
+	switch e.Type {
+	case ProportionUniqueBetwen:
+		return p.proportionUnique(res, vals)
+	case DistinctValuesInSet:
 		return p.distinctInSet(res, vals)
 	}
 	return p.perRow(res, vals)
@@ -88,7 +79,12 @@ func (p *plan) perRow(res Result, vals []any) (Result, error) {
 	res.Success = passes(nonmissing-unexpected, nonmissing, e.Mostly)
 	res.Message = fmt.Sprintf("%s%% of %d non-null values %s%s", fmtPct(up), nonmissing, p.what(), mostlyText(e.Mostly))
 	if !res.Success && unexpected > 0 {
-		if d.PartialUnexpectedList, err = p.sample(); err != nil {
+		if e.Type == ValuesUnique || e.Type == CompoundUnique {
+			d.PartialUnexpectedList, err = p.repeats(vals)
+		} else {
+			d.PartialUnexpectedList, err = p.sample()
+		}
+		if err != nil {
 			return res, err
 		}
 	}
@@ -133,18 +129,12 @@ func (p *plan) keys() string {
 	return strings.Join(out, ", ")
 }
 
-// sample fetches up to 20 unexpected values, in the data's order.
+// sample fetches up to 20 unexpected values of a per-row expectation, in
+// the data's order; uniqueness lists its repeats instead (uniqueness.go).
 func (p *plan) sample() ([]any, error) {
 	rel, where := p.r.d.Relation, and(p.filter, "NOT ("+p.nulls+")")
 	var q string
 	switch p.e.Type {
-	case ValuesUnique, CompoundUnique:
-		sel := p.keys()
-		if p.e.Type == CompoundUnique {
-			sel = "list_value(" + sel + ")"
-		}
-		q = fmt.Sprintf("SELECT %s FROM (SELECT %s, count(*) OVER (PARTITION BY %s) AS __mlpipe_n FROM %s WHERE %s) WHERE __mlpipe_n > 1 LIMIT %d",
-			sel, p.keys(), p.keys(), rel, where, maxPartial)
 	case PairAGreaterThanB:
 		q = fmt.Sprintf("SELECT list_value(%s, %s) FROM %s WHERE %s LIMIT %d",
 			ident(p.e.ColumnA), ident(p.e.ColumnB), rel, and(where, "NOT ("+p.pred+")"), maxPartial)
@@ -192,30 +182,6 @@ func (p *plan) aggregate(res Result, v any) Result {
 	name := strings.TrimSuffix(strings.TrimPrefix(e.Type, "expect_column_"), "_to_be_between")
 	res.Message = fmt.Sprintf("%s %.6g %s", name, f, boundsText(res.Success, e))
 	return res
-}
-
-func (p *plan) distinctInSet(res Result, vals []any) (Result, error) {
-	e := p.e
-	q := fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s ORDER BY 1 LIMIT 50",
-		ident(e.Column), p.r.d.Relation, and(p.filter, ident(e.Column)+" IS NOT NULL"))
-	observed, err := p.r.list(q)
-	if err != nil {
-		return res, fmt.Errorf("list distinct values: %w", err)
-	}
-	outside := asInt(vals[p.at["outside"]])
-	res.Success = outside == 0
-	res.Result.ObservedValue = observed
-	if res.Success {
-		res.Message = "every distinct value is in [" + strings.Join(e.ValueSet, ", ") + "]"
-		return res, nil
-	}
-	res.Message = fmt.Sprintf("%d distinct value(s) not in [%s]", outside, strings.Join(e.ValueSet, ", "))
-	q = fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s ORDER BY 1 LIMIT %d",
-		ident(e.Column), p.r.d.Relation, and(p.filter, ident(e.Column)+" IS NOT NULL", "NOT ("+p.r.inSet(e)+")"), maxPartial)
-	if res.Result.PartialUnexpectedList, err = p.r.list(q); err != nil {
-		return res, fmt.Errorf("list unexpected distinct values: %w", err)
-	}
-	return res, nil
 }
 
 func (p *plan) columnsMatch(res Result) Result {

@@ -90,6 +90,14 @@ type Detail struct {
 	// header) of missing values, for expect_column_values_to_not_be_null.
 	PartialUnexpectedIndexList []int64 `json:"partial_unexpected_index_list,omitempty"`
 	ObservedValue              any     `json:"observed_value,omitempty"`
+	// DistinctCount is the number of distinct non-null values, for
+	// expect_column_proportion_of_unique_values_to_be_between and
+	// expect_column_distinct_values_to_be_in_set.
+	DistinctCount *int64 `json:"distinct_count,omitempty"`
+	// ObservedValueTruncated says observed_value lists only the first
+	// distinct values in sort order (Great Expectations lists them all):
+	// DistinctCount has how many there are.
+	ObservedValueTruncated bool `json:"observed_value_truncated,omitempty"`
 }
 
 // Type is the expectation type or the check name.

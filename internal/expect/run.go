@@ -60,32 +60,46 @@ func IsSuiteError(err error) bool {
 
 // Evaluate runs every expectation and check on the data. The aggregates of
 // every expectation are computed in one scan (a single SELECT with a
-// FILTER clause per row_condition); uniqueness is a distinct count in that
-// scan, with a grouped query only when values repeat; samples of
+// FILTER clause per row_condition); distinct values and keys (uniqueness,
+// proportion of unique values, distinct values in a set) are distinct
+// counts in that scan when the data's rows fit the engine's memory as
+// keys, with a follow-up query only when values repeat, else counted in
+// hash partitions of the keys, written once (keyset.go); samples of
 // unexpected values are fetched only for expectations that failed, at most
 // 20 each.
 //
 // A suite that does not fit the data returns a *SuiteError before any row
 // is read; other errors are the engine's.
 func Evaluate(ctx context.Context, d Data, exps []Expectation, checks Checks, env Env) (Report, error) {
+	rep, _, err := evaluate(ctx, d, exps, checks, env)
+	return rep, err
+}
+
+// evaluate is Evaluate, also returning how each expectation was computed.
+func evaluate(ctx context.Context, d Data, exps []Expectation, checks Checks, env Env) (rep Report, plans []*plan, err error) {
 	if err := ValidateAll(exps); err != nil {
-		return Report{}, &SuiteError{Problems: strings.Split(err.Error(), "\n")}
+		return Report{}, nil, &SuiteError{Problems: strings.Split(err.Error(), "\n")}
 	}
 	if err := checks.Validate(); err != nil {
-		return Report{}, &SuiteError{Problems: []string{err.Error()}}
+		return Report{}, nil, &SuiteError{Problems: []string{err.Error()}}
 	}
 	cols, err := describe(ctx, d.DB, "SELECT * FROM "+d.Relation)
 	if err != nil {
-		return Report{}, fmt.Errorf("read the columns of %s: %w", d.Name, err)
+		return Report{}, nil, fmt.Errorf("read the columns of %s: %w", d.Name, err)
 	}
 	r := &runner{ctx: ctx, d: d, env: env, cols: cols}
 	if err := r.preflight(exps); err != nil {
-		return Report{}, err
+		return Report{}, nil, err
 	}
-	if err := r.planUniqueness(exps); err != nil {
-		return Report{}, err
+	if err := r.planKeys(exps); err != nil {
+		return Report{}, nil, err
 	}
-	plans := make([]*plan, 0, len(exps))
+	// Partition files never outlive the run, whatever its outcome.
+	defer func() {
+		if cerr := r.cleanup(); cerr != nil && err == nil {
+			rep, plans, err = Report{}, nil, cerr
+		}
+	}()
 	for i, e := range exps {
 		plans = append(plans, r.compile(i, e))
 	}
@@ -94,28 +108,28 @@ func Evaluate(ctx context.Context, d Data, exps []Expectation, checks Checks, en
 	rowsIdx := len(r.aggs) - 1
 	vals, err := r.scan()
 	if err != nil {
-		return Report{}, err
+		return Report{}, nil, err
 	}
-	rep := Report{Meta: ReportMeta{Data: d.Name, Rows: asInt(vals[rowsIdx]), RunTime: env.Now}}
+	rep = Report{Meta: ReportMeta{Data: d.Name, Rows: asInt(vals[rowsIdx]), RunTime: env.Now}}
 	for _, c := range cols {
 		rep.Meta.Columns = append(rep.Meta.Columns, ColumnType{Name: c.name, Type: c.typ})
 	}
 	for _, p := range plans {
 		res, err := p.finish(vals)
 		if err != nil {
-			return Report{}, fmt.Errorf("%s %s: %w", p.where, p.e.Type, err)
+			return Report{}, nil, fmt.Errorf("%s %s: %w", p.where, p.e.Type, err)
 		}
 		rep.Results = append(rep.Results, res)
 	}
 	for _, p := range checkPlans {
 		res, err := p(vals)
 		if err != nil {
-			return Report{}, err
+			return Report{}, nil, err
 		}
 		rep.Results = append(rep.Results, res...)
 	}
 	rep.tally()
-	return rep, nil
+	return rep, plans, nil
 }
 
 // column is one column of the data.
@@ -155,10 +169,16 @@ type runner struct {
 	env  Env
 	cols []column
 	aggs []string
-	// uniqueParts is how many hash partitions a uniqueness check counts
-	// its duplicates in, one query each; 0 counts distinct values in the
+	// keysPerQuery is how many distinct keys one query may count; 0 when
+	// the data has no more rows than that, and keys are counted in the
 	// shared scan (uniqueness.go).
-	uniqueParts int
+	keysPerQuery int64
+	// keySets are the key sets written in hash partitions under tmp, by
+	// keys and rows, and gathered numbers the files of per-partition
+	// results (keyset.go).
+	keySets  map[string]*keySet
+	tmp      string
+	gathered int
 }
 
 // agg adds an aggregate to the scan and returns its position.

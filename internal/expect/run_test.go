@@ -156,6 +156,7 @@ func TestEveryExpectation(t *testing.T) {
 		{"distinct in set pass", Expectation{Type: DistinctValuesInSet, Column: "status", ValueSet: []string{"active", "inactive", "paused", "gone"}}, true, -1, []any{"active", "inactive", "paused"}, nil},
 		{"distinct in set fail", Expectation{Type: DistinctValuesInSet, Column: "status", ValueSet: []string{"active", "inactive"}}, false, -1, nil, []any{"paused"}},
 		{"distinct in set row_condition", Expectation{Type: DistinctValuesInSet, Column: "status", ValueSet: []string{"active"}, RowCondition: "age < 100"}, true, -1, []any{"active"}, nil},
+		{"distinct in set of only nulls", Expectation{Type: DistinctValuesInSet, Column: "status", ValueSet: []string{"active"}, RowCondition: "id = 'c5'"}, true, -1, []any{}, nil},
 
 		{"pair pass", Expectation{Type: PairAGreaterThanB, ColumnA: "spend", ColumnB: "budget", RowCondition: "status = 'active'"}, true, 0, nil, nil},
 		{"pair fail, a null row is missing", Expectation{Type: PairAGreaterThanB, ColumnA: "spend", ColumnB: "budget"}, false, 2, nil, []any{[]any{20.0, 25.0}, []any{50.0, 60.0}}},

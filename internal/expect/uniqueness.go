@@ -6,21 +6,38 @@ import (
 	"strings"
 )
 
-// bytesPerKey is the engine memory one distinct key of a uniqueness check
-// is given: a pass counts at most memory_limit / bytesPerKey keys, held in
-// memory. DuckDB's grouped and distinct aggregates spill past
-// memory_limit, but not without bound (100M distinct keys at 1 GB run out
-// of memory), so more keys are counted in hash partitions, one pass each.
+// bytesPerKey is the engine memory one distinct key of a uniqueness or
+// distinct-value check is given: a query counts at most memory_limit /
+// bytesPerKey keys, held in memory. DuckDB's grouped and distinct
+// aggregates spill past memory_limit, but not without bound (100M distinct
+// keys at 1 GB run out of memory), so more keys are counted in hash
+// partitions (keyset.go).
 const bytesPerKey = 100
 
-// planUniqueness decides how uniqueness is counted: by distinct counts in
-// the shared scan when every key fits in memory at once (a grouped query
-// follows only when values repeat), else by duplicates counted over hash
-// partitions of the keys, each small enough to fit.
-func (r *runner) planUniqueness(exps []Expectation) error {
+// keyed are the expectations that count a column's distinct values or
+// keys: with ~100M of them, their distinct counts and groupings do not fit.
+var keyed = map[string]bool{ValuesUnique: true, CompoundUnique: true, ProportionUniqueBetwen: true, DistinctValuesInSet: true}
+
+// planKeys decides how the keyed expectations count: by distinct counts
+// in the shared scan when the data's rows, once for each distinct count
+// the scan would hold, are no more than the keys a query holds (a
+// follow-up query only when values repeat or for the values in a set);
+// else each on its own, in as many hash partitions as its keys need,
+// which the scan counts (keySet).
+func (r *runner) planKeys(exps []Expectation) error {
 	need := false
+	// Each distinct count in the scan holds its own keys: as many as the
+	// different keys and rows counted (a column's uniqueness and its
+	// proportion of unique values share one).
+	inScan := map[string]bool{}
 	for _, e := range exps {
-		need = need || e.Type == ValuesUnique || e.Type == CompoundUnique
+		need = need || keyed[e.Type]
+		switch e.Type {
+		case ValuesUnique, ProportionUniqueBetwen:
+			inScan[e.Column+"\x00"+e.RowCondition] = true
+		case CompoundUnique:
+			inScan[strings.Join(e.ColumnList, "\x00")+"\x00\x00"+e.RowCondition] = true
+		}
 	}
 	if !need {
 		return nil
@@ -38,11 +55,12 @@ func (r *runner) planUniqueness(exps []Expectation) error {
 	if err := r.d.DB.QueryRowContext(r.ctx, "SELECT current_setting('memory_limit')").Scan(&limit); err != nil {
 		return fmt.Errorf("read the engine's memory_limit: %w", err)
 	}
-	perPass := memoryBytes(limit) / bytesPerKey
-	if perPass <= 0 || rows <= perPass {
+	perQuery := memoryBytes(limit) / bytesPerKey
+	if perQuery <= 0 || rows*int64(max(len(inScan), 1)) <= perQuery {
+		r.keysPerQuery = 0
 		return nil
 	}
-	r.uniqueParts = int((rows + perPass - 1) / perPass)
+	r.keysPerQuery = perQuery
 	return nil
 }
 
@@ -59,17 +77,59 @@ func memoryBytes(setting string) int64 {
 	return int64(v * scale)
 }
 
-// compileUnique adds a uniqueness check's distinct count to the shared
-// scan, unless its keys are counted in partitions.
-func (r *runner) compileUnique(p *plan) {
-	if r.uniqueParts > 0 {
+// compileKeys adds what a keyed expectation needs of the shared scan:
+// exact distinct counts when every key fits, else how many keys there may
+// be.
+func (r *runner) compileKeys(p *plan) {
+	e, c := p.e, ident(p.e.Column)
+	p.parts = 1
+	p.keyCols = []string{e.Column}
+	if e.Type == CompoundUnique {
+		p.keyCols = e.ColumnList
+	}
+	// Written alike for every single column, so that expectations on the
+	// same column and rows share one key set.
+	p.keyWhere = and(p.filter, c+" IS NOT NULL")
+	if e.Type == CompoundUnique {
+		p.keyWhere = and(p.filter, "NOT ("+p.nulls+")")
+	}
+	if e.Type == ProportionUniqueBetwen {
+		p.at["nonnull"] = r.agg(filtered("count("+c+")", p.filter))
+	}
+	if r.keysPerQuery > 0 {
+		p.at["keyed"] = r.agg(count(p.keyWhere))
+		// Keys that should be unique are as many as their rows: an
+		// estimate would only cost a hash of every row. A column's
+		// distinct values may be far fewer (a set of three values).
+		if e.Type == ProportionUniqueBetwen || e.Type == DistinctValuesInSet {
+			p.at["approx"] = r.agg(filtered("approx_count_distinct("+c+")", p.keyWhere))
+		}
 		return
 	}
-	key := ident(p.e.Column)
-	if p.e.Type == CompoundUnique {
-		key = "row(" + p.keys() + ")"
+	// Distinct values in a set are listed after the scan, counted then.
+	switch e.Type {
+	case ValuesUnique, ProportionUniqueBetwen:
+		p.at["distinct"] = r.agg(filtered("count(DISTINCT "+c+")", p.keyWhere))
+	case CompoundUnique:
+		p.at["distinct"] = r.agg(filtered("count(DISTINCT row("+p.keys()+"))", p.keyWhere))
 	}
-	p.at["distinct"] = r.agg(filtered("count(DISTINCT "+key+")", and(p.filter, "NOT ("+p.nulls+")")))
+}
+
+// keySet is where the expectation's keys are counted: in the data when
+// the scan counted them, or when they fit one query; else in hash
+// partitions sized to fit. The rows that hold a key bound their number; a
+// column's distinct values are also bounded by twice the scan's estimate
+// (DuckDB's HyperLogLog is off by 20% and more at 300k values).
+func (p *plan) keySet(vals []any) (*keySet, error) {
+	if i, ok := p.at["keyed"]; ok {
+		keys := asInt(vals[i])
+		if j, ok := p.at["approx"]; ok {
+			keys = min(keys, 2*asInt(vals[j]))
+		}
+		perQuery := p.r.keysPerQuery
+		p.parts = max(int((keys+perQuery-1)/perQuery), 1)
+	}
+	return p.r.keySet(p.keyCols, p.keyWhere, p.parts)
 }
 
 // duplicates counts every row whose value occurs more than once: as in
@@ -77,32 +137,45 @@ func (r *runner) compileUnique(p *plan) {
 // When the scan counted as many distinct values as values, there are none
 // and the data is not read again.
 func (p *plan) duplicates(vals []any, nonmissing int64) (int64, error) {
-	where := and(p.filter, "NOT ("+p.nulls+")")
-	if i, ok := p.at["distinct"]; ok {
-		if asInt(vals[i]) == nonmissing {
-			return 0, nil
-		}
-		return p.countRepeats(where)
+	if i, ok := p.at["distinct"]; ok && asInt(vals[i]) == nonmissing {
+		return 0, nil
 	}
-	parts := p.r.uniqueParts
-	var total int64
-	for k := 0; k < parts; k++ {
-		n, err := p.countRepeats(and(where, fmt.Sprintf("hash(%s) %% %d = %d", p.keys(), parts, k)))
-		if err != nil {
-			return 0, fmt.Errorf("partition %d of %d: %w", k+1, parts, err)
-		}
-		total += n
+	ks, err := p.keySet(vals)
+	if err != nil {
+		return 0, err
 	}
-	return total, nil
-}
-
-// countRepeats counts the rows where cond holds whose keys repeat.
-func (p *plan) countRepeats(cond string) (int64, error) {
-	q := fmt.Sprintf("SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM %s WHERE %s GROUP BY %s HAVING count(*) > 1)",
-		p.r.d.Relation, cond, p.keys())
-	v, err := p.r.one(q)
+	n, err := ks.sum(func(rel, where string) string {
+		return fmt.Sprintf("SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM %s WHERE %s GROUP BY %s HAVING count(*) > 1)",
+			rel, where, p.keys())
+	})
 	if err != nil {
 		return 0, fmt.Errorf("count duplicates: %w", err)
 	}
-	return asInt(v), nil
+	return n, nil
+}
+
+// repeats lists the first repeated keys in sort order, each as often as
+// it occurs, up to maxPartial: the same list however the keys were
+// partitioned (the data's order is not: partitions lose it).
+func (p *plan) repeats(vals []any) ([]any, error) {
+	ks, err := p.keySet(vals)
+	if err != nil {
+		return nil, err
+	}
+	keys := p.keys()
+	sel := keys
+	if p.e.Type == CompoundUnique {
+		sel = "list_value(" + keys + ")"
+	}
+	inner := func(rel, where string) string {
+		return fmt.Sprintf("SELECT %s, count(*) AS __mlpipe_n FROM %s WHERE %s GROUP BY %s HAVING count(*) > 1 ORDER BY %s LIMIT %d",
+			keys, rel, where, keys, keys, maxPartial)
+	}
+	outer := fmt.Sprintf("SELECT %s FROM (SELECT *, unnest(range(__mlpipe_n)) AS __mlpipe_i FROM %%s) ORDER BY %s LIMIT %d",
+		sel, keys, maxPartial)
+	out, err := ks.first(inner, outer)
+	if err != nil {
+		return nil, fmt.Errorf("sample repeated values: %w", err)
+	}
+	return out, nil
 }

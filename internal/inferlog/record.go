@@ -16,7 +16,8 @@ const (
 
 // Predictions are one request's answers, as the gateway hands them to the
 // Writer. Rows are encoded off the request path, so the caller must not
-// change Rows after handing them over.
+// change Rows or Raw after handing them over (the writer keeps Raw's
+// bytes without copying them).
 type Predictions struct {
 	RequestID string
 	Time      time.Time

@@ -11,8 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
-
-	"github.com/parquet-go/parquet-go"
+	"unsafe"
 
 	"github.com/mlpipe/mlpipe/internal/artifact"
 )
@@ -138,6 +137,8 @@ type Writer struct {
 	keys     []string
 	// retries are batches the store refused, for the next flush.
 	retries []*batch
+	// spare is what sealed files leave for the next ones.
+	spare encoders
 	// lost is what the final flush could not write, for Close.
 	lost error
 }
@@ -146,18 +147,6 @@ type partition struct {
 	kind, model string
 	hour        int64 // Unix seconds of the hour's start
 }
-
-type buffer struct {
-	// preds are predictions not yet handed to pw, the file's encoder.
-	preds  []requestRow
-	pw     *parquet.GenericWriter[requestRow]
-	out    *bytes.Buffer
-	encErr error
-	fbs    []feedbackRow
-	rows   int // predicted rows, plus feedback
-}
-
-func (b *buffer) len() int { return b.rows }
 
 // NewWriter starts a writer; Close flushes what it holds and stops it.
 func NewWriter(opts WriterOptions) (*Writer, error) {
@@ -282,7 +271,7 @@ func (w *Writer) drain() {
 		default:
 			for _, b := range w.buffers {
 				if len(b.preds) >= encodeBatch {
-					_ = b.encodePending() // kept in the buffer; its flush reports it
+					_ = b.encodePending(&w.spare) // kept in the buffer; its flush reports it
 				}
 			}
 			return
@@ -371,7 +360,11 @@ func (w *Writer) add(it item) {
 // does not match the answers leaves the rows null rather than misaligned.
 func (w *Writer) inputs(p *Predictions) string {
 	if p.Raw != nil && utf8.Valid(p.Raw) {
-		return string(p.Raw)
+		// The record shares Raw's bytes rather than copying them (a
+		// request's whole body, every row): the gateway hands Raw over
+		// and never writes to it again, and the Parquet writer copies
+		// the string when the record is encoded.
+		return unsafe.String(unsafe.SliceData(p.Raw), len(p.Raw))
 	}
 	if len(p.Rows) != p.Answers.Len() {
 		return "null"
@@ -408,7 +401,7 @@ func (w *Writer) flushAll(final bool) error {
 		if b.len() == 0 {
 			continue
 		}
-		body, err := b.seal(k)
+		body, err := b.seal(k, &w.spare)
 		batches = append(batches, &batch{part: k, body: body, rows: b.len(), err: err})
 	}
 	w.buffered = 0
@@ -432,6 +425,7 @@ func (w *Writer) flushAll(final bool) error {
 		} else if bt.part.kind == KindInference {
 			w.rows.Add(uint64(n))
 			w.files.Add(1)
+			w.spare.recycle(bt.body)
 		} else {
 			w.fbRows.Add(uint64(n))
 			w.files.Add(1)
@@ -451,45 +445,6 @@ type batch struct {
 	err error
 }
 
-// encodePending moves the predictions added since the last call into the
-// buffer's Parquet writer. Drains call it once encodeBatch records wait,
-// so encoding is spread over the second rather than done in one burst at
-// the flush, in batches large enough to keep parquet-go's cost per call
-// small, and the records are freed early.
-func (b *buffer) encodePending() error {
-	if len(b.preds) == 0 || b.encErr != nil {
-		return b.encErr
-	}
-	if b.pw == nil {
-		b.out = new(bytes.Buffer)
-		b.pw = parquet.NewGenericWriter[requestRow](b.out, writerOptions...)
-	}
-	if _, err := b.pw.Write(b.preds); err != nil {
-		b.encErr = fmt.Errorf("encode parquet: %w", err)
-	}
-	clear(b.preds)
-	b.preds = b.preds[:0]
-	return b.encErr
-}
-
-// seal finishes the buffer's Parquet file.
-func (b *buffer) seal(k partition) ([]byte, error) {
-	if k.kind == KindFeedback {
-		var out bytes.Buffer
-		if err := encode(&out, b.fbs); err != nil {
-			return nil, err
-		}
-		return out.Bytes(), nil
-	}
-	if err := b.encodePending(); err != nil {
-		return nil, err
-	}
-	if err := b.pw.Close(); err != nil {
-		return nil, fmt.Errorf("encode parquet: %w", err)
-	}
-	return b.out.Bytes(), nil
-}
-
 // publish writes a batch under a fresh key; Create never replaces a
 // file, so a name clash only takes the next number.
 func (w *Writer) publish(bt *batch) error {
@@ -506,15 +461,4 @@ func (w *Writer) publish(bt *batch) error {
 		}
 	}
 	return err
-}
-
-func encode[T any](out *bytes.Buffer, rows []T) error {
-	pw := parquet.NewGenericWriter[T](out, writerOptions...)
-	if _, err := pw.Write(rows); err != nil {
-		return fmt.Errorf("encode parquet: %w", err)
-	}
-	if err := pw.Close(); err != nil {
-		return fmt.Errorf("encode parquet: %w", err)
-	}
-	return nil
 }

@@ -5,11 +5,15 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mlpipe/mlpipe/internal/drift"
+	"github.com/mlpipe/mlpipe/internal/inferlog"
 	"github.com/mlpipe/mlpipe/internal/perfest"
 	"github.com/mlpipe/mlpipe/internal/profile"
 )
@@ -34,6 +38,10 @@ type Input struct {
 	// nil leaves them raw, and CalibrationNote then says why.
 	Calibration     *perfest.Calibrator
 	CalibrationNote string
+	// Inputs are the window's input rows, parsed as the inference log
+	// reads them (inferlog.Query.ParseInputs); nil: Analyze parses the
+	// predictions table's input column.
+	Inputs *inferlog.Inputs
 }
 
 // Analyze measures the window in db, which holds the inference log's
@@ -52,12 +60,35 @@ func Analyze(ctx context.Context, db *sql.DB, in Input, s *Snapshot) error {
 		}
 		return nil
 	}
-	cols, err := readInputs(ctx, db, in)
+	// Performance and business figures are the engine's queries over the
+	// predictions and labels; they run beside the inputs' quality, suite
+	// and drift, which are mostly Go's, and write only s.Performance and
+	// s.Business. The wait is deferred too, so that an early return
+	// never leaves them writing into s.
+	perf := make(chan error, 1)
+	go func() {
+		err := performance(ctx, db, in, s)
+		if err == nil {
+			err = business(ctx, db, in, s)
+		}
+		perf <- err
+	}()
+	waited := false
+	wait := func() error {
+		if waited {
+			return nil
+		}
+		waited = true
+		return <-perf
+	}
+	defer func() { _ = wait() }() // an error already being returned is the one that counts
+	parsed, err := windowInputs(ctx, db, in)
 	if err != nil {
 		return err
 	}
+	cols := readInputs(parsed, in)
 	quality(in, cols, s)
-	if err := runSuite(ctx, db, in, s); err != nil {
+	if err := runSuite(ctx, db, in, parsed, s); err != nil {
 		return err
 	}
 	if in.Reference != nil {
@@ -65,10 +96,7 @@ func Analyze(ctx context.Context, db *sql.DB, in Input, s *Snapshot) error {
 			return err
 		}
 	}
-	if err := performance(ctx, db, in, s); err != nil {
-		return err
-	}
-	if err := business(ctx, db, in, s); err != nil {
+	if err := wait(); err != nil {
 		return err
 	}
 	verdict(s)
@@ -96,6 +124,12 @@ func quality(in Input, cols map[string]*column, s *Snapshot) {
 		c := cols[name]
 		cq := ColumnQuality{Column: name, Rows: s.Traffic.Predictions, Nulls: int64(c.nulls), WrongType: c.wrongType}
 		cq.NullRate = float64(c.nulls) / float64(max(1, s.Traffic.Predictions))
+		if name == unreadableRow {
+			q.Violations = append(q.Violations, fmt.Sprintf("%d of %d rows have an input that is not a JSON object: each of their features counts as a null", c.wrongType, s.Traffic.Predictions))
+			cq.Kind = "unreadable"
+			q.Columns = append(q.Columns, cq)
+			continue
+		}
 		var ref *profile.Column
 		if in.Reference != nil {
 			r, ok := in.Reference.Col(name)
@@ -123,10 +157,10 @@ func quality(in Input, cols map[string]*column, s *Snapshot) {
 			for _, cat := range ref.Categories {
 				known[cat.Value] = true
 			}
-			for _, v := range c.strings {
+			for i, v := range c.cats {
 				if !known[v] {
-					cq.Unseen++
-					if len(cq.UnseenExamples) < 5 && !slices.Contains(cq.UnseenExamples, v) {
+					cq.Unseen += c.catCounts[i]
+					if len(cq.UnseenExamples) < 5 {
 						cq.UnseenExamples = append(cq.UnseenExamples, v)
 					}
 				}
@@ -149,6 +183,11 @@ func quality(in Input, cols map[string]*column, s *Snapshot) {
 
 func driftAll(ctx context.Context, db *sql.DB, in Input, cols map[string]*column, s *Snapshot) error {
 	d := &s.Drift
+	type job struct {
+		ref *profile.Column
+		c   *column
+	}
+	var jobs []job
 	for _, r := range in.Reference.Columns {
 		ref := r
 		c, ok := cols[r.Name]
@@ -164,55 +203,80 @@ func driftAll(ctx context.Context, db *sql.DB, in Input, cols map[string]*column
 		case !ok:
 			continue // reported as a schema violation
 		}
-		var res drift.Result
-		if r.Kind == "float" {
-			res = drift.Numeric(&ref, c.numbers, c.nulls, in.Drift)
+		jobs = append(jobs, job{&ref, c})
+	}
+	// Each feature is a sort and linear passes of its own: one per core.
+	d.Features = make([]drift.Result, len(jobs))
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		if j.ref.Kind == "float" {
+			d.Features[i] = drift.Numeric(j.ref, j.c.numbers, j.c.nulls, in.Drift)
 		} else {
-			res = drift.Categorical(&ref, c.strings, c.nulls, in.Drift)
+			d.Features[i] = drift.CategoricalCounts(j.ref, j.c.cats, j.c.catCounts, j.c.nulls, in.Drift)
 		}
-		d.Features = append(d.Features, res)
+	})
+	if len(d.Features) == 0 {
+		d.Features = nil
 	}
 	d.Dataset = drift.Dataset(d.Features, in.Drift)
 	target, ok := in.Reference.Col(in.Target)
 	if !ok || target.Kind != "string" {
 		return nil
 	}
-	preds, err := queryStrings(ctx, db, `SELECT prediction FROM predictions`)
+	preds, pn, err := queryCounted(ctx, db, `SELECT prediction, count(*) AS n FROM predictions WHERE prediction IS NOT NULL GROUP BY prediction ORDER BY n DESC, prediction`)
 	if err != nil {
 		return fmt.Errorf("read the window's predictions: %w", err)
 	}
-	p := drift.Categorical(target, preds, 0, in.Drift)
+	p := drift.CategoricalCounts(target, preds, pn, 0, in.Drift)
 	p.Column = "prediction"
 	d.Prediction = &p
-	labels, err := queryStrings(ctx, db, `SELECT label FROM feedback WHERE label IS NOT NULL AND label <> ''`)
+	labels, ln, err := queryCounted(ctx, db, `SELECT label, count(*) AS n FROM feedback WHERE label IS NOT NULL AND label <> '' GROUP BY label ORDER BY n DESC, label`)
 	if err != nil {
 		return fmt.Errorf("read the window's feedback labels: %w", err)
 	}
 	if len(labels) > 0 {
-		l := drift.Categorical(target, labels, 0, in.Drift)
+		l := drift.CategoricalCounts(target, labels, ln, 0, in.Drift)
 		l.Column = "label (feedback)"
 		d.Label = &l
 	}
 	return nil
 }
 
-func queryStrings(ctx context.Context, db *sql.DB, q string) ([]string, error) {
+// parallel runs f(0..n-1) on every core.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// queryCounted reads (value, count) rows: the engine counts, and only
+// the distinct values cross into Go.
+func queryCounted(ctx context.Context, db *sql.DB, q string) ([]string, []int64, error) {
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var values []string
+	var counts []int64
 	for rows.Next() {
-		var v sql.NullString
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
+		var v string
+		var k int64
+		if err := rows.Scan(&v, &k); err != nil {
+			return nil, nil, err
 		}
-		if v.Valid {
-			out = append(out, v.String)
-		}
+		values, counts = append(values, v), append(counts, k)
 	}
-	return out, rows.Err()
+	return values, counts, rows.Err()
 }
 
 // verdict sets the worst finding as the verdict and says it in a line.

@@ -81,8 +81,10 @@ func classification(ctx context.Context, db *sql.DB, in Input, s *Snapshot) erro
 			s.Performance.Realised = append(s.Performance.Realised, metric(metrics.ROCAUC, *r.ROCAUC, n))
 		}
 	}
-	probs, err := queryFloats(ctx, db, `SELECT probability FROM predictions WHERE isfinite(probability)`)
-	if err != nil {
+	var probs []float64
+	if in.Inputs != nil && in.Inputs.Probabilities != nil {
+		probs = in.Inputs.Probabilities
+	} else if probs, err = queryFloats(ctx, db, `SELECT probability FROM predictions WHERE isfinite(probability)`); err != nil {
 		return fmt.Errorf("read the window's probabilities: %w", err)
 	}
 	if len(probs) == 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/mlpipe/mlpipe/internal/expect"
+	"github.com/mlpipe/mlpipe/internal/inferlog"
 )
 
 // Suite is the pipeline's expectation suite, as the spec stored with the
@@ -34,15 +35,15 @@ type ExpectationResult struct {
 	Skipped string `json:"skipped,omitempty"`
 }
 
-// inputsTable holds the window's logged input rows as typed columns
-// (readInputs makes it).
+// inputsTable is the window's logged input rows as typed columns, a view
+// defined while the suite runs (typedInputs).
 const inputsTable = "window_inputs"
 
 // runSuite runs the suite on the window's logged inputs, typed as the
 // reference profile says the training data was. A failed error-severity
 // expectation is a data-quality violation; a suite that does not fit the
 // window is a warning, never a failed run.
-func runSuite(ctx context.Context, db *sql.DB, in Input, s *Snapshot) error {
+func runSuite(ctx context.Context, db *sql.DB, in Input, parsed *inferlog.Inputs, s *Snapshot) error {
 	q := &s.Quality
 	switch {
 	case in.Suite == nil:
@@ -55,6 +56,11 @@ func runSuite(ctx context.Context, db *sql.DB, in Input, s *Snapshot) error {
 		q.SuiteNote = "no reference profile recorded with this version, so the window's column types are unknown: expectations not run"
 		return nil
 	}
+	drop, err := typedInputs(ctx, db, in, parsed)
+	if err != nil {
+		return err
+	}
+	defer drop()
 	rep, err := expect.EvaluateWindow(ctx, expect.Data{DB: db, Relation: inputsTable, Name: "the window's served rows"},
 		in.Suite.Expectations, in.Suite.Checks, expect.WindowEnv{Target: in.Target, Reference: in.Reference, Now: in.To})
 	if expect.IsSuiteError(err) {

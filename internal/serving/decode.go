@@ -25,14 +25,35 @@ type predictBody struct {
 	strict bool
 }
 
-// decodePredict reads a /v1 body one row at a time, holding every decoded
+// decodePredict reads a /v1 body. A small, well-formed body of a known
+// length takes the quick path (decode_quick.go); any other body, and any
+// body the quick path does not take, is decoded by decodeStream from the
+// same bytes, so that every answer and message is the streaming
+// decoder's. A body sent in chunks streams, so that rows are held against
+// the budget as they arrive, however slowly the client sends the rest.
+func (g *Gateway) decodePredict(w http.ResponseWriter, r *http.Request, hold *rowHold) (predictBody, *apiError) {
+	body := http.MaxBytesReader(w, r.Body, g.opts.MaxBodyBytes)
+	if r.ContentLength < 0 || r.ContentLength > quickBodyBytes {
+		return g.decodeStream(body, hold)
+	}
+	pb := readPrefix(body)
+	defer pb.free()
+	if pb.complete {
+		if out, ok := g.decodeQuick(pb.data, hold); ok {
+			return out, nil
+		}
+	}
+	return g.decodeStream(pb.replay(body), hold)
+}
+
+// decodeStream reads a /v1 body one row at a time, holding every decoded
 // row against the gateway's row budget, so a request over
 // MaxRowsPerRequest is refused (413) after that many rows, not after the
 // whole body, and a request that finds the budget spent is refused (503)
 // before it decodes more. It accepts "instances" (or "rows") and "strict".
-func (g *Gateway) decodePredict(w http.ResponseWriter, r *http.Request, hold *rowHold) (predictBody, *apiError) {
+func (g *Gateway) decodeStream(body io.Reader, hold *rowHold) (predictBody, *apiError) {
 	out := predictBody{strict: true}
-	t := newTape(http.MaxBytesReader(w, r.Body, g.opts.MaxBodyBytes))
+	t := newTape(body)
 	defer t.free()
 	dec := json.NewDecoder(t)
 	if err := expectDelim(dec, '{'); err != nil {

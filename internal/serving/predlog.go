@@ -1,7 +1,7 @@
 package serving
 
 import (
-	"hash/fnv"
+	"hash/maphash"
 	"sync"
 )
 
@@ -11,81 +11,141 @@ const logShards = 16
 
 // predictionLog remembers the most recent predicted rows, by model, request
 // ID and row, so that late feedback can be joined to what was predicted.
-// Memory is bounded: each shard is a ring that forgets its oldest rows.
+// Memory is bounded in rows: each shard is a queue of requests that
+// forgets its oldest requests, whole, to make room for a new one. It is
+// keyed by request, not by row, so that logging a request costs one map
+// insert and one delete whatever its rows.
 type predictionLog struct {
 	perShard int
+	seed     maphash.Seed
 	shards   [logShards]logShard
 }
 
 type logKey struct {
 	model, id string
-	row       int
 }
 
-// logEntry is one predicted row.
-type logEntry struct {
-	key      logKey
-	v        *scoring
+// loggedRequest is one request's predicted rows, as answered by v; shadow
+// is the candidate that also scores them, or nil.
+type loggedRequest struct {
+	key       logKey
+	v, shadow *scoring
+	// first is the number of the first row kept: a request with more rows
+	// than a shard holds keeps only its last ones, as a ring of rows would.
+	first int
+	rows  []loggedRow
+}
+
+// loggedRow is one predicted row.
+type loggedRow struct {
 	label    string
 	positive bool
-	// shadow is set when the request was mirrored; shadowDone once the
-	// shadow's answer is in.
-	shadow         *scoring
+	// shadowDone is set once the shadow's answer is in.
 	shadowDone     bool
-	shadowLabel    string
 	shadowPositive bool
+	shadowLabel    string
 	// joined is set by the first feedback, so a resent one counts once.
 	joined bool
 }
 
+// logEntry is a copy of one predicted row with the request's variants, as
+// join returns it.
+type logEntry struct {
+	v        *scoring
+	label    string
+	positive bool
+	shadow   *scoring
+	// shadowDone is set once the shadow's answer was in.
+	shadowDone     bool
+	shadowLabel    string
+	shadowPositive bool
+}
+
 type logShard struct {
-	mu    sync.Mutex
-	ring  []logEntry // grows to perShard, then wraps
-	next  int        // oldest slot once the ring is full
-	index map[logKey]int
+	mu sync.Mutex
+	// queue holds requests oldest first from queue[head]; seq numbers them
+	// for the index, queue[0] being number base.
+	queue []loggedRequest
+	head  int
+	base  uint64
+	rows  int // rows held
+	// index maps a request to its number. Forgetting a request leaves its
+	// entry, which lookup knows by its number; the index is rebuilt when
+	// the queue is compacted. Deleting instead left the map's groups full
+	// of tombstones, and every insert and lookup probed through them.
+	index map[logKey]uint64
 }
 
 func newPredictionLog(rows int) *predictionLog {
-	l := &predictionLog{perShard: max(1, (rows+logShards-1)/logShards)}
+	l := &predictionLog{perShard: max(1, (rows+logShards-1)/logShards), seed: maphash.MakeSeed()}
 	for i := range l.shards {
-		l.shards[i].index = map[logKey]int{}
+		l.shards[i].index = map[logKey]uint64{}
 	}
 	return l
 }
 
 func (l *predictionLog) shard(model, id string) *logShard {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(model)) // hash.Hash never fails
-	_, _ = h.Write([]byte{0})
-	_, _ = h.Write([]byte(id))
-	return &l.shards[h.Sum32()%logShards]
+	var h maphash.Hash
+	h.SetSeed(l.seed)
+	h.WriteString(model)
+	h.WriteByte(0)
+	h.WriteString(id)
+	return &l.shards[h.Sum64()%logShards]
 }
 
 // record logs a request's rows as answered by v; shadow is the candidate
-// that will also score them, or nil.
+// that will also score them, or nil. A request ID logged again replaces
+// the earlier request.
 func (l *predictionLog) record(model, id string, v, shadow *scoring, preds []Prediction) {
+	first := max(0, len(preds)-l.perShard)
+	rows := make([]loggedRow, len(preds)-first)
+	for i := range rows {
+		p := preds[first+i]
+		rows[i] = loggedRow{label: p.Label, positive: v.positive(p)}
+	}
 	sh := l.shard(model, id)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	for i, p := range preds {
-		sh.put(l.perShard, logEntry{key: logKey{model, id, i}, v: v, label: p.Label, positive: v.positive(p), shadow: shadow})
-	}
+	sh.push(l.perShard, loggedRequest{key: logKey{model, id}, v: v, shadow: shadow, first: first, rows: rows})
 }
 
-func (sh *logShard) put(capacity int, e logEntry) {
-	var i int
-	if len(sh.ring) < capacity {
-		sh.ring = append(sh.ring, e)
-		i = len(sh.ring) - 1
-	} else {
-		i = sh.next
-		if old := sh.ring[i].key; sh.index[old] == i {
-			delete(sh.index, old)
-		}
-		sh.ring[i] = e
-		sh.next = (i + 1) % capacity
+// push adds a request, first forgetting the oldest ones until its rows fit.
+func (sh *logShard) push(capacity int, r loggedRequest) {
+	for sh.rows+len(r.rows) > capacity && sh.head < len(sh.queue) {
+		sh.forgetOldest()
 	}
-	sh.index[e.key] = i
+	if sh.head > 0 && sh.head >= len(sh.queue)/2 {
+		// Move the live requests to the front and index them afresh, so
+		// the queue and the index stay within twice what they hold.
+		n := copy(sh.queue, sh.queue[sh.head:])
+		clear(sh.queue[n:])
+		sh.queue = sh.queue[:n]
+		sh.base += uint64(sh.head)
+		sh.head = 0
+		clear(sh.index)
+		for i := range sh.queue {
+			sh.index[sh.queue[i].key] = sh.base + uint64(i) // a reused ID ends at its latest request
+		}
+	}
+	sh.index[r.key] = sh.base + uint64(len(sh.queue))
+	sh.queue = append(sh.queue, r)
+	sh.rows += len(r.rows)
+}
+
+func (sh *logShard) forgetOldest() {
+	old := &sh.queue[sh.head]
+	sh.rows -= len(old.rows)
+	*old = loggedRequest{}
+	sh.head++
+}
+
+// lookup finds the request logged under key; the shard must be locked.
+func (sh *logShard) lookup(key logKey) *loggedRequest {
+	seq, ok := sh.index[key]
+	if !ok || seq < sh.base+uint64(sh.head) {
+		return nil // never logged, or forgotten
+	}
+	return &sh.queue[int(seq-sh.base)]
 }
 
 // shadowed adds the shadow's answers to a request's logged rows.
@@ -93,13 +153,15 @@ func (l *predictionLog) shadowed(model, id string, shadow *scoring, preds []Pred
 	sh := l.shard(model, id)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	for i, p := range preds {
-		j, ok := sh.index[logKey{model, id, i}]
-		if !ok || sh.ring[j].shadow != shadow {
-			continue // forgotten, or the ID was reused by a later request
+	r := sh.lookup(logKey{model, id})
+	if r == nil || r.shadow != shadow {
+		return // forgotten, or the ID was reused by a later request
+	}
+	for i := range r.rows {
+		if j := r.first + i; j < len(preds) {
+			e := &r.rows[i]
+			e.shadowDone, e.shadowLabel, e.shadowPositive = true, preds[j].Label, shadow.positive(preds[j])
 		}
-		e := &sh.ring[j]
-		e.shadowDone, e.shadowLabel, e.shadowPositive = true, p.Label, shadow.positive(p)
 	}
 }
 
@@ -118,17 +180,19 @@ func (l *predictionLog) join(model, id string, row int, check func(logEntry) err
 	sh := l.shard(model, id)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	j, ok := sh.index[logKey{model, id, row}]
-	if !ok {
+	r := sh.lookup(logKey{model, id})
+	if r == nil || row < r.first || row-r.first >= len(r.rows) {
 		return logEntry{}, joinUnknown, nil
 	}
-	e := &sh.ring[j]
-	if e.joined {
-		return *e, joinDuplicate, nil
+	lr := &r.rows[row-r.first]
+	e := logEntry{v: r.v, label: lr.label, positive: lr.positive, shadow: r.shadow,
+		shadowDone: lr.shadowDone, shadowLabel: lr.shadowLabel, shadowPositive: lr.shadowPositive}
+	if lr.joined {
+		return e, joinDuplicate, nil
 	}
-	if err := check(*e); err != nil {
-		return *e, joinOK, err
+	if err := check(e); err != nil {
+		return e, joinOK, err
 	}
-	e.joined = true
-	return *e, joinOK, nil
+	lr.joined = true
+	return e, joinOK, nil
 }

@@ -66,7 +66,7 @@ func runMlpipeParquet(data, out string) error {
 	}
 	start := time.Now()
 	// As the feature stage reads it: only the columns the spec uses.
-	parts, err := eng.ReadFrameParts(context.Background(), data, nil, []dataplane.Keep{spec.Reads})
+	parts, err := eng.ReadColumnParts(context.Background(), data, nil, []dataplane.Keep{spec.Reads})
 	if cerr := eng.Close(); err == nil {
 		err = cerr
 	}

@@ -6,8 +6,10 @@
 // as Parquet batches into a file:// store before the clock starts.
 //
 //   - mlpipe: activities.AnalyzeLog, the function the AnalyzeWindow
-//     activity runs, in-process: inferlog.Read of the Parquet batches into
-//     DuckDB, then data quality (schema, nulls, ranges, unseen
+//     activity runs, in-process: inferlog.Read of the Parquet batches
+//     (predictions, feedback and requests into DuckDB without the inputs;
+//     the inputs parsed in Go, on every core, from the Parquet pages),
+//     then data quality (schema, nulls, ranges, unseen
 //     categories, the expectation suite), drift of every feature, the
 //     prediction and the labels against the reference profile,
 //     performance (latency, accuracy/F1/AUC with intervals on the joined
@@ -22,13 +24,17 @@
 // Run it with:
 //
 //	go run ./dev/bench/monitor
+//
+// -snapshot FILE with -child mlpipe also writes the snapshot's JSON, to
+// check that two builds measure the same numbers.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
-	"runtime/pprof"
+
+	proc "github.com/mlpipe/mlpipe/dev/bench/internal/child"
 )
 
 func main() {
@@ -37,6 +43,7 @@ func main() {
 	repeats := flag.Int("repeats", 3, "runs per side, alternating; the median is reported")
 	python := flag.String("python", "/usr/bin/python3", "Python with pandas and scipy")
 	cpuprofile := flag.String("cpuprofile", "", "with -child mlpipe: write a CPU profile here")
+	snapshot := flag.String("snapshot", "", "with -child mlpipe: also write the snapshot's JSON here (to compare two builds)")
 	child := flag.String("child", "", "internal: run one side (mlpipe) or step (gen, export) on the folder given as argument")
 	flag.Parse()
 	var err error
@@ -46,7 +53,7 @@ func main() {
 	case "export":
 		err = export(flag.Arg(0))
 	case "mlpipe":
-		err = profiled(*cpuprofile, func() error { return runMlpipe(flag.Arg(0)) })
+		err = proc.Profiled(*cpuprofile, func() error { return runMlpipe(flag.Arg(0), *snapshot) })
 	case "":
 		err = run(*rows, *labels, *repeats, *python)
 	default:
@@ -56,24 +63,4 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench monitor:", err)
 		os.Exit(1)
 	}
-}
-
-// profiled runs f, writing a CPU profile to path when it is set.
-func profiled(path string, f func() error) error {
-	if path == "" {
-		return f()
-	}
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := pprof.StartCPUProfile(out); err != nil {
-		return err
-	}
-	ferr := f()
-	pprof.StopCPUProfile()
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return ferr
 }

@@ -35,8 +35,9 @@ func suite() *monitor.Suite {
 
 // runMlpipe analyses the window as the AnalyzeWindow activity does and
 // writes its snapshot and page (to memory: the store's write is not
-// what is measured).
-func runMlpipe(dir string) error {
+// what is measured); snapshotPath, when set, also gets the snapshot's
+// JSON, without its creation time, so that two builds can be compared.
+func runMlpipe(dir, snapshotPath string) error {
 	ctx := context.Background()
 	store, err := artifact.Open(ctx, filepath.Join(dir, "store"))
 	if err != nil {
@@ -67,6 +68,16 @@ func runMlpipe(dir string) error {
 	var page bytes.Buffer
 	if err := monitor.WritePage(&page, snap); err != nil {
 		return err
+	}
+	if snapshotPath != "" {
+		snap.Created = time.Time{}
+		b, err := json.MarshalIndent(snap, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(snapshotPath, b, 0o644); err != nil {
+			return err
+		}
 	}
 	fmt.Printf("%d predictions, %d joined; %s; %d features measured; snapshot %d bytes, page %d bytes\n",
 		snap.Traffic.Predictions, snap.Traffic.Joined, snap.Summary, len(snap.Drift.Features), len(js), page.Len())

@@ -258,11 +258,20 @@ func printRoundRatios(out io.Writer, rs []result, ratios [][]float64) {
 			diffs = append(diffs, off[k]-on[k])
 		}
 		if len(diffs) > 0 {
-			fmt.Fprintf(out, "\n%d-row: the log costs %.3f of the ratio (median over %d rounds of log off minus log on; the issue allows 0.03)\n",
-				rs[i].rows, median(diffs), len(diffs))
+			ratio, verdict := median(on), "met"
+			if ratio < preLogRatio-0.03 {
+				verdict = "missed"
+			}
+			fmt.Fprintf(out, "\n%d-row: with the log on, the gateway answers %.3f× the bare handler's requests (the issue: at most 0.03 below the %.2f it had before the log: %s); the log itself costs %.3f of the ratio against the same gateway with the log off (median over %d rounds of log off minus log on)\n",
+				rs[i].rows, ratio, preLogRatio, verdict, median(diffs), len(diffs))
 		}
 	}
 }
+
+// preLogRatio is the top of the gateway's throughput ratio to the bare
+// handler before the inference log existed (0.77–0.82, the issue that
+// asked for the log); with the log on it may drop at most 0.03 below.
+const preLogRatio = 0.82
 
 func median(v []float64) float64 {
 	s := slices.Clone(v)

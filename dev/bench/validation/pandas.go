@@ -1,10 +1,10 @@
 package main
 
-// pandasScript does the same 15 checks with pandas, as a Great Expectations
+// pandasScript does the same checks with pandas, as a Great Expectations
 // pandas backend would: per check the element, missing and unexpected
 // counts, and up to 20 unexpected values of a failing one.
 const pandasScript = `
-import re, sys, json
+import os, re, sys, json
 import pandas as pd
 df = pd.read_csv(sys.argv[1], parse_dates=["last_activity"])
 n = len(df)
@@ -38,5 +38,12 @@ out.append({"observed_value": n})
 per_row("churned", lambda s: s.isin(["yes", "no"]))
 not_null("last_activity")
 out.append({"observed_value": str(df["last_activity"].max())})
+if os.environ.get("MLPIPE_BENCH_DISTINCT") == "1":
+  emails = df["email"].dropna()
+  out.append({"observed_value": emails.nunique() / max(len(emails), 1)})
+  ids = pd.Series(df["customer_id"].dropna().unique()).sort_values()
+  outside = ids[~ids.isin(["C000000001", "C000000002"])]
+  out.append({"observed_value": ids.head(50).tolist(), "distinct_count": len(ids),
+              "unexpected_count": len(outside), "partial_unexpected_list": outside.head(20).tolist()})
 print(len(json.dumps(out)))
 `

@@ -54,7 +54,7 @@ func runDuckDB(path string) error {
 		return err
 	}
 	defer db.Close()
-	rows, err := db.Query(duckdbQuery, path)
+	rows, err := db.Query(duckdbQuery(), path)
 	if err != nil {
 		return err
 	}
