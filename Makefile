@@ -130,6 +130,7 @@ fuzz: deps
 	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzParse -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/spec
 	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzLoadCSV -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/dataplane
 	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzPredictRequest -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/serving
+	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzQuickDecodeMatchesStream -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/serving
 	OMP_WAIT_POLICY=passive go test -run XXX -fuzz FuzzMfaInputs -fuzztime $(FUZZTIME) -fuzzminimizetime 1x ./internal/inferlog
 
 clean:
