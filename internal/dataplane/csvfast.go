@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -33,9 +34,144 @@ func scanCSVFast(r io.ReadSeeker, src string, delim rune, types map[string]frame
 	if s.delim >= utf8.RuneSelf || s.delim == '"' || s.delim == '\r' || s.delim == '\n' {
 		return nil, errSlowPath
 	}
+	if merged, ok, err := scanHalves(r, src, s); err != nil || ok {
+		return merged, err
+	}
 	if _, err := r.Seek(s.dataOffset, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("%s: seek: %w", src, err)
 	}
+	if _, err := scanRegion(r, src, s); err != nil {
+		return nil, err
+	}
+	return s.done(src)
+}
+
+// done ends a scan whose every record went through the fast tokenizer.
+func (s *csvScan) done(src string) (*csvScan, error) {
+	for i := range s.cols {
+		c := &s.cols[i]
+		if c.firstBad != nil || c.nonFinite != nil || c.exotic != nil {
+			return nil, errSlowPath
+		}
+	}
+	s.fast, s.plain = true, true
+	for i := range s.cols {
+		if c := &s.cols[i]; c.kind() == frame.Time && c.oddTime {
+			s.plain = false
+		}
+	}
+	return s.finish(src)
+}
+
+// splitAt is the data size from which scanHalves reads a file's two
+// halves at once: below it one pass is quick enough. Tests lower it.
+var splitAt int64 = 8 << 20
+
+// scanHalves types a large file's data in two halves at once, split at a
+// line end, and merges them into s: the same kinds, counts and samples as
+// one pass, so it is used only where the merge is exact. A half holding a
+// quote (a quoted field may hold the line end split at), or a sample the
+// first half leaves room for, is given up (false), and the caller reads
+// the file in one pass.
+func scanHalves(r io.ReadSeeker, src string, s *csvScan) (*csvScan, bool, error) {
+	ra, ok := r.(io.ReaderAt)
+	if !ok {
+		return nil, false, nil
+	}
+	size, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: seek: %w", src, err)
+	}
+	if size-s.dataOffset < splitAt {
+		return nil, false, nil
+	}
+	// The split is just after the first line end past the middle.
+	mid := s.dataOffset + (size-s.dataOffset)/2
+	probe := make([]byte, 1<<16)
+	n, err := ra.ReadAt(probe, mid)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, false, fmt.Errorf("%s: read: %w", src, err)
+	}
+	nl := bytes.IndexByte(probe[:n], '\n')
+	if nl < 0 {
+		return nil, false, nil
+	}
+	split := mid + int64(nl) + 1
+	halves := [2]*csvScan{s.fresh(), s.fresh()}
+	regions := [2][2]int64{{s.dataOffset, split}, {split, size}}
+	var quoted [2]bool
+	var errs [2]error
+	var wg sync.WaitGroup
+	for h := range halves {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			from, to := regions[h][0], regions[h][1]
+			quoted[h], errs[h] = scanRegion(io.NewSectionReader(ra, from, to-from), src, halves[h])
+		}()
+	}
+	wg.Wait()
+	if quoted[0] || quoted[1] || errs[0] != nil || errs[1] != nil {
+		// A quote, or something only the exact reader reads: one pass
+		// decides, as it would have without the split.
+		return nil, false, nil
+	}
+	a, b := halves[0], halves[1]
+	for i := range a.cols {
+		ca, cb := &a.cols[i], &b.cols[i]
+		if len(cb.wordSample) > 0 && len(ca.wordSample) < frame.MaxShown {
+			return nil, false, nil // the sample would need the second half's rows, numbered in the whole file
+		}
+		// One pass notes a number's oddities only while the column may
+		// still be a number, and a time's only while it may be a time:
+		// the second half's count only if the first half left it so.
+		if !ca.notFloat {
+			ca.underscores = ca.underscores || cb.underscores
+			ca.nonFiniteN += cb.nonFiniteN
+			if ca.nonFinite == nil {
+				ca.nonFinite = cb.nonFinite
+			}
+			if ca.exotic == nil {
+				ca.exotic = cb.exotic
+			}
+		}
+		if !ca.notTime {
+			ca.oddTime = ca.oddTime || cb.oddTime
+		}
+		if ca.firstBad == nil {
+			ca.firstBad = cb.firstBad
+		}
+		ca.notFloat = ca.notFloat || cb.notFloat
+		ca.notTime = ca.notTime || cb.notTime
+		ca.numbers += cb.numbers
+		ca.words += cb.words
+	}
+	a.rows += b.rows
+	merged, err := a.done(src)
+	if errors.Is(err, errSlowPath) {
+		// A cell one half flagged may be one that one pass would not
+		// have looked at: one pass decides.
+		return nil, false, nil
+	}
+	return merged, err == nil, err
+}
+
+// fresh is s as its header left it, before any data record: a half's
+// own scan.
+func (s *csvScan) fresh() *csvScan {
+	h := *s
+	h.cols = make([]colScan, len(s.cols))
+	for i, c := range s.cols {
+		h.cols[i] = colScan{forced: c.forced, forceKind: c.forceKind}
+	}
+	h.rows = 0
+	return &h
+}
+
+// scanRegion reads the data records r holds into s's columns and row
+// count, and says whether they held a quote character. errSlowPath: a
+// record outside the fast tokenizer's subset.
+func scanRegion(r io.Reader, src string, s *csvScan) (quoted bool, err error) {
 	t := tokenizer{delim: byte(s.delim)}
 	buf := make([]byte, 1<<20)
 	var (
@@ -51,21 +187,10 @@ func scanCSVFast(r io.ReadSeeker, src string, delim rune, types map[string]frame
 		fields, used, st = t.next(buf[pos:n], atEOF, fields)
 		switch st {
 		case recBail:
-			return nil, errSlowPath
+			return quoted, errSlowPath
 		case recEnd:
-			for i := range s.cols {
-				c := &s.cols[i]
-				if c.firstBad != nil || c.nonFinite != nil || c.exotic != nil {
-					return nil, errSlowPath
-				}
-			}
-			s.rows, s.fast, s.plain = row, true, true
-			for i := range s.cols {
-				if c := &s.cols[i]; c.kind() == frame.Time && c.oddTime {
-					s.plain = false
-				}
-			}
-			return s.finish(src)
+			s.rows = row
+			return quoted, nil
 		case recMore:
 			// Keep the partial record, then read on; a record longer
 			// than the buffer grows it.
@@ -75,19 +200,20 @@ func scanCSVFast(r io.ReadSeeker, src string, delim rune, types map[string]frame
 				buf = append(buf, make([]byte, len(buf))...)
 			}
 			m, err := io.ReadFull(r, buf[n:])
+			quoted = quoted || bytes.IndexByte(buf[n:n+m], '"') >= 0
 			n += m
 			switch {
 			case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 				atEOF = true
 			case err != nil:
-				return nil, fmt.Errorf("%s: read: %w", src, err)
+				return quoted, fmt.Errorf("%s: read: %w", src, err)
 			}
 			continue
 		}
 		rec := buf[pos : pos+used]
 		pos += used
 		if len(fields) != len(s.cols) || !utf8.Valid(rec) {
-			return nil, errSlowPath
+			return quoted, errSlowPath
 		}
 		row++
 		for i, f := range fields {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,17 +230,102 @@ func FuzzFastScan(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		exact, exactErr := scanCSVExact(bytes.NewReader(data), "in.csv", ',', nil)
-		fast, err := scanCSVFast(bytes.NewReader(data), "in.csv", ',', nil)
-		if errors.Is(err, errSlowPath) {
-			return
+		// In one pass, and in two halves read at once wherever the data
+		// can be split.
+		for _, split := range []int64{splitAt, 1} {
+			fast, err := withSplitAt(split, func() (*csvScan, error) { return scanCSVFast(bytes.NewReader(data), "in.csv", ',', nil) })
+			if errors.Is(err, errSlowPath) {
+				continue
+			}
+			if exactErr != nil {
+				require.Error(t, err, "encoding/csv refuses it: %v", exactErr)
+				require.Equal(t, exactErr.Error(), err.Error())
+				continue
+			}
+			require.NoError(t, err)
+			forgetFast(fast)
+			require.Equal(t, exact, fast, "split at %d", split)
 		}
-		if exactErr != nil {
-			require.Error(t, err, "encoding/csv refuses it: %v", exactErr)
-			require.Equal(t, exactErr.Error(), err.Error())
-			return
-		}
-		require.NoError(t, err)
-		forgetFast(fast)
-		require.Equal(t, exact, fast)
 	})
+}
+
+// withSplitAt runs f with scanHalves splitting data from size bytes.
+func withSplitAt(size int64, f func() (*csvScan, error)) (*csvScan, error) {
+	old := splitAt
+	splitAt = size
+	defer func() { splitAt = old }()
+	return f()
+}
+
+// A large file's two halves are typed at once and merged to exactly what
+// one pass gives; where the merge could not be exact (a quote, a sample
+// of words the first half leaves room for) one pass reads the file.
+func TestScanHalvesMergesExactlyOrGivesUp(t *testing.T) {
+	rows := func(n int, row func(i int) string) string {
+		var b strings.Builder
+		b.WriteString("id,x,t,s\n")
+		for i := range n {
+			b.WriteString(row(i))
+		}
+		return b.String()
+	}
+	plain := func(i int) string {
+		return fmt.Sprintf("%d,%d.5,2026-01-%02d,w%d\n", i, i%97, 1+i%28, i%5)
+	}
+	cases := []struct {
+		name  string
+		text  string
+		split bool
+	}{
+		{"plain", rows(5000, plain), true},
+		{"a number column turns to words in the second half", rows(5000, func(i int) string {
+			if i > 4000 {
+				return fmt.Sprintf("%d,n/a,2026-01-01,w\n", i)
+			}
+			return plain(i)
+		}), false},
+		{"words in both halves", rows(5000, func(i int) string {
+			if i%100 == 0 {
+				return fmt.Sprintf("%d,?,2026-01-01,w\n", i)
+			}
+			return plain(i)
+		}), true},
+		{"a time column with a number late", rows(5000, func(i int) string {
+			if i == 4999 {
+				return fmt.Sprintf("%d,1,7,w\n", i)
+			}
+			return plain(i)
+		}), true},
+		{"a quote in the second half", rows(5000, func(i int) string {
+			if i == 4500 {
+				return fmt.Sprintf("%d,1,2026-01-01,\"q, r\"\n", i)
+			}
+			return plain(i)
+		}), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			exact, err := scanCSVExact(strings.NewReader(tc.text), "d.csv", 0, nil)
+			require.NoError(t, err)
+			one, err := scanCSVFast(bytes.NewReader([]byte(tc.text)), "d.csv", 0, nil)
+			require.NoError(t, err)
+			var split bool
+			halves, err := withSplitAt(1, func() (*csvScan, error) {
+				r := bytes.NewReader([]byte(tc.text))
+				h, _, err := scanHeader(r, "d.csv", 0, nil)
+				require.NoError(t, err)
+				s, ok, err := scanHalves(r, "d.csv", h)
+				split = ok
+				if !ok && err == nil {
+					return scanCSVFast(bytes.NewReader([]byte(tc.text)), "d.csv", 0, nil)
+				}
+				return s, err
+			})
+			require.NoError(t, err)
+			assert.Equal(t, tc.split, split, "read in two halves")
+			assert.Equal(t, one, halves, "the same as one pass")
+			forgetFast(halves)
+			assert.Equal(t, exact, halves, "the same as encoding/csv")
+		})
+	}
 }
