@@ -35,20 +35,7 @@ func TestCmpTerminatedCanaryIsRolledBackByThePipeline(t *testing.T) {
 
 	// A first step that would hold for ten minutes: long enough to be
 	// terminated in.
-	out, code := s.mlpipe("run", "-f", filepath.Join(s.specDir, "pipeline.yaml"), "--id", id, "--detach",
-		"--set", "deployment.steps=[{weight: 40, hold: 10m}]", "--set", "deployment.analysis_interval=1m")
-	require.Equal(t, exitOK, code, out)
-	s.waitForState(id, workflows.StateWaiting)
-	out, code = s.mlpipe("approve", id, "--as", "bob")
-	require.Equal(t, exitOK, code, out)
-
-	gw := routing.Client{BaseURL: s.gateway, Token: "test-admin-token"}
-	var rt routing.Routing
-	require.Eventually(t, func() bool {
-		var err error
-		rt, err = gw.Routing(ctx, "churn-classifier")
-		return err == nil && rt.Mode == routing.ModeCanary
-	}, 2*time.Minute, 200*time.Millisecond, "the canary's split reaches the gateway")
+	gw, rt := s.cmpApprovedRollout(t, id, routing.ModeCanary, cmpLongCanary...)
 	assert.Equal(t, 2, rt.Candidate)
 	assert.InDelta(t, 40, rt.Weight, 1e-9)
 
@@ -80,7 +67,7 @@ func TestCmpTerminatedCanaryIsRolledBackByThePipeline(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int{registry.AliasProduction: 1}, aliases)
 
-	out, code = s.mlpipe("status", id)
+	out, code := s.mlpipe("status", id)
 	require.Equal(t, exitOK, code, out)
 	assert.Contains(t, out, workflows.OutcomeRolledBack)
 	assert.Contains(t, out, "was terminated before it concluded")
@@ -110,19 +97,9 @@ func TestCmpTerminatedShadowIsRolledBackByThePipeline(t *testing.T) {
 	ctx := context.Background()
 	const id = "cmp-shadow"
 	child := workflows.RolloutID(id, "shadow")
-	out, code := s.mlpipe("run", "-f", filepath.Join(s.specDir, "pipeline.yaml"), "--id", id, "--detach",
-		"--set", "deployment.strategy=shadow", "--set", "deployment.mirror=100", "--set", "deployment.window=10m",
-		"--set", "deployment.steps=[]", "--set", "deployment.analysis_interval=1m")
-	require.Equal(t, exitOK, code, out)
-	s.waitForState(id, workflows.StateWaiting)
-	out, code = s.mlpipe("approve", id, "--as", "bob")
-	require.Equal(t, exitOK, code, out)
-
-	gw := routing.Client{BaseURL: s.gateway, Token: "test-admin-token"}
-	require.Eventually(t, func() bool {
-		rt, err := gw.Routing(ctx, "churn-classifier")
-		return err == nil && rt.Mode == routing.ModeShadow && rt.Candidate == 2
-	}, 2*time.Minute, 200*time.Millisecond, "the shadow's mirror reaches the gateway")
+	gw, rt := s.cmpApprovedRollout(t, id, routing.ModeShadow, "deployment.strategy=shadow", "deployment.mirror=100",
+		"deployment.window=10m", "deployment.steps=[]", "deployment.analysis_interval=1m")
+	require.Equal(t, 2, rt.Candidate)
 
 	s.temporal("workflow", "terminate", "-w", child, "--reason", "operator ended a stuck shadow")
 
@@ -148,17 +125,7 @@ func TestCmpRollbackTheGatewayRefusesFailsThePipelineNamingTheFix(t *testing.T) 
 	ctx := context.Background()
 	const id = "cmp-refused"
 	child := workflows.RolloutID(id, "canary")
-	out, code := s.mlpipe("run", "-f", filepath.Join(s.specDir, "pipeline.yaml"), "--id", id, "--detach",
-		"--set", "deployment.steps=[{weight: 40, hold: 10m}]", "--set", "deployment.analysis_interval=1m")
-	require.Equal(t, exitOK, code, out)
-	s.waitForState(id, workflows.StateWaiting)
-	out, code = s.mlpipe("approve", id, "--as", "bob")
-	require.Equal(t, exitOK, code, out)
-	gw := routing.Client{BaseURL: s.gateway, Token: "test-admin-token"}
-	require.Eventually(t, func() bool {
-		rt, err := gw.Routing(ctx, "churn-classifier")
-		return err == nil && rt.Mode == routing.ModeCanary
-	}, 2*time.Minute, 200*time.Millisecond, "the canary's split reaches the gateway")
+	s.cmpApprovedRollout(t, id, routing.ModeCanary, cmpLongCanary...)
 
 	// The same gateway address, now with a token the workers do not hold.
 	s.stopGateway()
@@ -170,7 +137,7 @@ func TestCmpRollbackTheGatewayRefusesFailsThePipelineNamingTheFix(t *testing.T) 
 	s.temporal("workflow", "terminate", "-w", child, "--reason", "operator ended a stuck canary")
 
 	st := s.waitForState(id, workflows.StateFailed)
-	out, _ = s.mlpipe("status", id)
+	out, _ := s.mlpipe("status", id)
 	for _, want := range []string{
 		"the canary rollout of churn-classifier version 2 (workflow " + child + ") was terminated before it concluded",
 		"rolling version 2 back failed",
@@ -184,7 +151,36 @@ func TestCmpRollbackTheGatewayRefusesFailsThePipelineNamingTheFix(t *testing.T) 
 	require.NoError(t, err)
 	assert.Equal(t, 1, aliases[registry.AliasProduction], "production is unchanged")
 
-	out, code = s.mlpipe("rollout", "status", child)
+	out, code := s.mlpipe("rollout", "status", child)
 	assert.NotEqual(t, exitOK, code, out)
 	assert.Contains(t, out, "its pipeline "+id+": failed")
+}
+
+// cmpLongCanary is a canary whose first step holds for ten minutes: long
+// enough to be terminated in.
+var cmpLongCanary = []string{"deployment.steps=[{weight: 40, hold: 10m}]", "deployment.analysis_interval=1m"}
+
+// cmpApprovedRollout runs the example pipeline as id with the spec
+// settings sets, approves it as bob, and waits until the gateway's
+// routing for the model is in mode; it returns the gateway's client and
+// that routing.
+func (s *stack) cmpApprovedRollout(t *testing.T, id, mode string, sets ...string) (routing.Client, routing.Routing) {
+	t.Helper()
+	args := []string{"run", "-f", filepath.Join(s.specDir, "pipeline.yaml"), "--id", id, "--detach"}
+	for _, set := range sets {
+		args = append(args, "--set", set)
+	}
+	out, code := s.mlpipe(args...)
+	require.Equal(t, exitOK, code, out)
+	s.waitForState(id, workflows.StateWaiting)
+	out, code = s.mlpipe("approve", id, "--as", "bob")
+	require.Equal(t, exitOK, code, out)
+	gw := routing.Client{BaseURL: s.gateway, Token: "test-admin-token"}
+	var rt routing.Routing
+	require.Eventually(t, func() bool {
+		var err error
+		rt, err = gw.Routing(context.Background(), "churn-classifier")
+		return err == nil && rt.Mode == mode
+	}, 2*time.Minute, 200*time.Millisecond, "the rollout's %s routing reaches the gateway", mode)
+	return gw, rt
 }
